@@ -1,0 +1,101 @@
+"""One pyarrow schema per lake table: the data contract (DESIGN §4).
+
+The transform builds to these schemas, the IO manager casts every file to them (so a column that
+is all null one week is still typed), the checks and the catalog read their column lists from here.
+New columns go at the end; renaming one breaks every reader of the lake.
+"""
+
+import pyarrow as pa
+
+UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+RAW_PLAYLIST = pa.schema(
+    [
+        pa.field("playlist_id", pa.string(), nullable=False),
+        pa.field("snapshot_id", pa.string()),
+        pa.field("extracted_at", UTC_TIMESTAMP, nullable=False),
+        # 1-based; null only on the single row that keeps an empty playlist's metadata
+        pa.field("position", pa.int32()),
+        pa.field("item_json", pa.large_string()),
+        # the playlist object without the items of its paging object (`tracks` or `items`)
+        pa.field("playlist_json", pa.large_string(), nullable=False),
+        pa.field("source", pa.string()),
+    ]
+)
+
+PLAYLISTS = pa.schema(
+    [
+        pa.field("playlist_id", pa.string(), nullable=False),
+        pa.field("playlist_name", pa.string()),
+        pa.field("owner_id", pa.string()),
+        pa.field("owner_name", pa.string()),
+        pa.field("description", pa.string()),
+        pa.field("followers", pa.int64()),
+        pa.field("snapshot_id", pa.string()),
+        pa.field("total_items", pa.int64()),
+        pa.field("songs_kept", pa.int64()),
+        pa.field("items_skipped", pa.int64()),
+        pa.field("url", pa.string()),
+        pa.field("extracted_at", UTC_TIMESTAMP),
+    ]
+)
+
+SONGS = pa.schema(
+    [
+        pa.field("playlist_id", pa.string(), nullable=False),
+        pa.field("position", pa.int32(), nullable=False),
+        pa.field("song_id", pa.string()),
+        pa.field("song_name", pa.string()),
+        pa.field("duration_ms", pa.int64()),
+        pa.field("explicit", pa.bool_()),
+        pa.field("popularity", pa.int32()),
+        pa.field("isrc", pa.string()),
+        pa.field("url", pa.string()),
+        pa.field("added_at", UTC_TIMESTAMP),
+        pa.field("album_id", pa.string()),
+        pa.field("artist_id", pa.string()),
+        pa.field("artist_ids", pa.list_(pa.string())),
+    ]
+)
+
+ALBUMS = pa.schema(
+    [
+        pa.field("album_id", pa.string(), nullable=False),
+        pa.field("album_name", pa.string()),
+        pa.field("album_type", pa.string()),
+        pa.field("release_date", pa.date32()),
+        pa.field("release_date_precision", pa.string()),
+        pa.field("total_tracks", pa.int32()),
+        pa.field("url", pa.string()),
+        pa.field("artist_ids", pa.list_(pa.string())),
+    ]
+)
+
+ARTISTS = pa.schema(
+    [
+        pa.field("artist_id", pa.string(), nullable=False),
+        pa.field("artist_name", pa.string()),
+        pa.field("url", pa.string()),
+    ]
+)
+
+TABLE_SCHEMAS: dict[str, pa.Schema] = {
+    "raw_playlist": RAW_PLAYLIST,
+    "playlists": PLAYLISTS,
+    "songs": SONGS,
+    "albums": ALBUMS,
+    "artists": ARTISTS,
+}
+
+# The grain of each table within one week: these columns are unique and not null.
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "raw_playlist": ("playlist_id", "position"),
+    "playlists": ("playlist_id",),
+    "songs": ("playlist_id", "position"),
+    "albums": ("album_id",),
+    "artists": ("artist_id",),
+}
+
+# The column the IO manager adds when several weeks travel in one frame; in storage it is the
+# Hive partition folder (week=YYYY-MM-DD), never a column inside the files.
+WEEK_COLUMN = "week"

@@ -1,0 +1,56 @@
+"""The environment, read in one place (DESIGN §6). Secrets are not read here: they reach the
+resources only through `dg.EnvVar`, so they never land in run config or metadata."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+SAMPLE_DATA_DIR = Path(__file__).parent / "sample_data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    lake: str
+    catalog_path: str
+    replay_dir: str
+    playlists: tuple[str, ...] | None
+    live: bool
+    refresh_token_set: bool
+    glue_database: str | None
+    glue_crawler: str | None
+    glue_crawler_role_arn: str | None
+
+    @property
+    def lake_is_s3(self) -> bool:
+        return self.lake.startswith("s3://")
+
+
+def _absolute(path: str) -> str:
+    return path if "://" in path else str(Path(path).expanduser().resolve())
+
+
+def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
+    def get(name: str) -> str | None:
+        value = environ.get(name, "").strip()
+        return value or None
+
+    lake = _absolute(get("SPOTIFY_ASSETS_LAKE") or "data/lake")
+    if get("SPOTIFY_ASSETS_CATALOG"):
+        catalog = _absolute(get("SPOTIFY_ASSETS_CATALOG"))
+    elif lake.startswith("s3://"):
+        catalog = _absolute("data/catalog.duckdb")
+    else:
+        catalog = str(Path(lake).parent / "catalog.duckdb")
+    playlists = get("SPOTIFY_PLAYLISTS")
+    return Settings(
+        lake=lake.rstrip("/"),
+        catalog_path=catalog,
+        replay_dir=_absolute(get("SPOTIFY_REPLAY_DIR") or str(SAMPLE_DATA_DIR)),
+        playlists=tuple(p.strip() for p in playlists.split(",") if p.strip()) if playlists else None,
+        live=bool(get("SPOTIFY_CLIENT_ID") and get("SPOTIFY_CLIENT_SECRET")),
+        refresh_token_set=bool(get("SPOTIFY_REFRESH_TOKEN")),
+        glue_database=get("GLUE_DATABASE"),
+        glue_crawler=get("GLUE_CRAWLER"),
+        glue_crawler_role_arn=get("GLUE_CRAWLER_ROLE_ARN"),
+    )

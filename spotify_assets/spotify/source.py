@@ -1,0 +1,44 @@
+"""The value every playlist source returns, and the protocol sources implement."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class PlaylistSnapshot:
+    """One playlist as the API served it at `extracted_at`.
+
+    `playlist` is the `GET /playlists/{id}` object verbatim except that the `items` list of its
+    paging object (`items` in the 2026 shape, `tracks` in the legacy shape) is emptied out into
+    `items`, which holds every entry of the playlist in order, verbatim.
+    """
+
+    playlist_id: str
+    playlist: Mapping[str, Any]
+    items: Sequence[Mapping[str, Any]]
+    extracted_at: datetime
+    # Where it came from, for error messages and the raw zone (a file path or "live"); never a secret.
+    source: str
+
+    @property
+    def snapshot_id(self) -> str | None:
+        return self.playlist.get("snapshot_id")
+
+
+class PlaylistSource(Protocol):
+    """Returns every playlist of a week, complete and verbatim, or raises SpotifySourceError."""
+
+    def fetch_week(
+        self,
+        week: str,
+        playlist_ids: Sequence[str] | None = None,
+        previous: Mapping[str, PlaylistSnapshot] | None = None,
+    ) -> list[PlaylistSnapshot]:
+        """`playlist_ids=None` means every playlist the source knows for that week.
+
+        `previous` holds last week's stored snapshots by playlist id, so a live source can carry a
+        playlist forward when its `snapshot_id` has not changed.
+        """
+        ...
