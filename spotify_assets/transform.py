@@ -73,11 +73,13 @@ class WeekTables:
     item_counts: dict[str, tuple[int, int | None]] = field(default_factory=dict)
 
 
-def _ndjson(item_json: pa.ChunkedArray) -> pa.Buffer:
-    """All items as one newline-delimited buffer, built in C++ (no per-item Python objects)."""
-    items = item_json.combine_chunks() if item_json.num_chunks != 1 else item_json.chunk(0)
-    if items.null_count:
-        raise RawDataError(f"{items.null_count} raw item(s) have a position but no item_json")
+# Items are parsed in slices of about this many bytes: the newline-joined copy of a slice is all
+# the transform holds beside the raw column, and each slice still spans several parser blocks.
+_SLICE_BYTES = 1 << 26
+
+
+def _ndjson(items: pa.Array) -> pa.Buffer:
+    """The items of one array as one newline-delimited buffer, built in C++ (no per-item Python objects)."""
     joined = pc.binary_join_element_wise(
         items.cast(pa.large_string()), pa.scalar("", pa.large_string()), pa.scalar("\n", pa.large_string())
     )
@@ -85,18 +87,46 @@ def _ndjson(item_json: pa.ChunkedArray) -> pa.Buffer:
     return joined.buffers()[2][offsets[joined.offset] : offsets[joined.offset + len(joined)]]
 
 
+def _slices(item_json: pa.ChunkedArray) -> list[pa.Array]:
+    """The chunks of `item_json` cut into runs of about _SLICE_BYTES of JSON (zero-copy)."""
+    slices = []
+    for chunk in item_json.chunks:
+        lengths = pc.binary_length(chunk).to_numpy(zero_copy_only=False)
+        ends = np.cumsum(lengths, dtype=np.int64)
+        start = 0
+        while start < len(chunk):
+            # the first row at which the slice reaches the budget (at least one row per slice)
+            base = ends[start - 1] if start else 0
+            stop = int(np.searchsorted(ends, base + _SLICE_BYTES, side="left")) + 1
+            stop = min(max(stop, start + 1), len(chunk))
+            slices.append(chunk.slice(start, stop - start))
+            start = stop
+    return slices
+
+
 def parse_items(item_json: pa.ChunkedArray | pa.Array) -> pa.Table:
     """Parse every item (one JSON object per row) into ITEM_SCHEMA columns, row for row."""
     if isinstance(item_json, pa.Array):
         item_json = pa.chunked_array([item_json])
+    if item_json.null_count:
+        raise RawDataError(f"{item_json.null_count} raw item(s) have a position but no item_json")
     if len(item_json) == 0:
         return ITEM_SCHEMA.empty_table()
+    parts = []
     try:
-        return pa_json.read_json(
-            pa.BufferReader(_ndjson(item_json)), read_options=_READ_OPTIONS, parse_options=_PARSE_OPTIONS
-        )
+        for items in _slices(item_json):
+            parts.append(
+                pa_json.read_json(
+                    pa.BufferReader(_ndjson(items)), read_options=_READ_OPTIONS, parse_options=_PARSE_OPTIONS
+                )
+            )
     except pa.ArrowInvalid as fast_path_error:
         raise _locate_bad_item(item_json, fast_path_error) from fast_path_error
+    parsed = pa.concat_tables(parts)
+    if parsed.num_rows != len(item_json):
+        # a row holding no JSON object (an empty string) would shift every row after it
+        raise _locate_bad_item(item_json, ValueError(f"{parsed.num_rows} objects in {len(item_json)} rows"))
+    return parsed
 
 
 def _locate_bad_item(item_json: pa.ChunkedArray, error: Exception) -> RawDataError:
@@ -144,20 +174,26 @@ def parse_release_dates(dates: pa.Array, precisions: pa.Array) -> pa.Array:
     return pc.if_else(consistent, parsed, pa.scalar(None, pa.date32()))
 
 
-def _first_by_key(table: pa.Table, key: str) -> pa.Table:
-    """Keep the first row of each non-null key, sorted by key (deterministic files)."""
-    table = table.filter(pc.is_valid(table[key]))
-    indexed = table.append_column("_row", pa.array(range(table.num_rows), pa.int64()))
-    firsts = indexed.group_by(key, use_threads=False).aggregate([("_row", "min")])
-    return table.take(firsts["_row_min"]).sort_by(key)
+def _first_rows(keys: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Row indices of the first occurrence of each non-null key, in key order (deterministic files).
+
+    Only the keys are hashed and sorted; callers then take the few rows they need from wide columns.
+    """
+    indexed = pa.table({"key": keys, "row": pa.array(np.arange(len(keys), dtype=np.int64))})
+    if indexed["key"].null_count:
+        indexed = indexed.filter(pc.is_valid(indexed["key"]))
+    firsts = indexed.group_by("key", use_threads=False).aggregate([("row", "min")])
+    return firsts["row_min"].take(pc.sort_indices(firsts["key"])).combine_chunks()
 
 
 def _playlists(raw: pa.Table, songs_kept: dict[str, int]) -> tuple[pa.Table, dict[str, tuple[int, int | None]]]:
-    firsts = _first_by_key(raw.select(["playlist_id", "playlist_json", "extracted_at"]), "playlist_id")
-    item_rows = pc.value_counts(raw.filter(pc.is_valid(raw["position"]))["playlist_id"])
+    # One row per playlist, read cell by cell: `take` on a chunked column would concatenate it first.
+    firsts = _first_rows(raw["playlist_id"]).to_pylist()
+    columns = [raw[name] for name in ("playlist_id", "playlist_json", "extracted_at")]
+    item_rows = pc.value_counts(raw["playlist_id"].filter(pc.is_valid(raw["position"])))
     stored = {pair["values"].as_py(): pair["counts"].as_py() for pair in item_rows}
     rows, counts = [], {}
-    for playlist_id, playlist_json, extracted_at in zip(*(firsts[c].to_pylist() for c in firsts.column_names)):
+    for playlist_id, playlist_json, extracted_at in ([c[i].as_py() for c in columns] for i in firsts):
         playlist = json.loads(playlist_json)
         total = (playlist.get(paging_key(playlist) or "", {}) or {}).get("total")
         owner = playlist.get("owner") or {}
@@ -184,12 +220,25 @@ def _playlists(raw: pa.Table, songs_kept: dict[str, int]) -> tuple[pa.Table, dic
     return pa.Table.from_pylist(rows, schema=PLAYLISTS), counts
 
 
+def _track_of(parsed: pa.Table) -> pa.StructArray:
+    """The 2026 entry's `item`, else the legacy `track` (row by row only when a week mixes shapes)."""
+    item, legacy = parsed["item"], parsed["track"]
+    if item.null_count == len(item):
+        return legacy.combine_chunks()
+    if legacy.null_count == len(legacy) or legacy.null_count == 0 and item.null_count == 0:
+        return item.combine_chunks()
+    return pc.if_else(pc.is_valid(item), item, legacy).combine_chunks()
+
+
 def week_tables(raw: pa.Table) -> WeekTables:
     """Build the four curated tables from one week of `raw_playlist` rows."""
-    items_raw = raw.filter(pc.is_valid(raw["position"]))
+    # Only the narrow columns are filtered or copied; the raw JSON is parsed where it lies.
+    has_item = pc.is_valid(raw["position"])
+    items_raw = raw.select(["playlist_id", "position", "item_json"])
+    if raw["position"].null_count:
+        items_raw = items_raw.filter(has_item)
     parsed = parse_items(items_raw["item_json"])
-    item, legacy = parsed["item"].combine_chunks(), parsed["track"].combine_chunks()
-    track = pc.if_else(pc.is_valid(item), item, legacy)
+    track = _track_of(parsed)
 
     # Songs are tracks with an id; null tracks, local files and episodes stay in raw only.
     local = pc.or_kleene(
@@ -202,9 +251,9 @@ def week_tables(raw: pa.Table) -> WeekTables:
     )
     is_song = pc.fill_null(is_song, False)
     track = track.filter(is_song)
-    song_rows = items_raw.filter(is_song)
+    song_rows = items_raw.select(["playlist_id", "position"]).filter(is_song)
 
-    album = pc.struct_field(track, "album")
+    song_albums = pc.struct_field(track, "album")
     artists = pc.struct_field(track, "artists")
     artist_ids = _ids_of(artists)
     song_ids = pc.struct_field(track, "id")
@@ -220,53 +269,47 @@ def week_tables(raw: pa.Table) -> WeekTables:
             pc.struct_field(track, ["external_ids", "isrc"]),
             _open_url("track", song_ids, pc.struct_field(track, ["external_urls", "spotify"])),
             pc.cast(parsed["added_at"].combine_chunks().filter(is_song), UTC_TIMESTAMP),
-            pc.struct_field(album, "id"),
+            pc.struct_field(song_albums, "id"),
             pc.list_element(artist_ids, 0) if len(artist_ids) else pa.array([], pa.string()),
             artist_ids,
         ],
         schema=SONGS,
     )
 
+    # Albums and artists: pick each id's first row, then build columns for those rows only.
+    album = song_albums.take(_first_rows(pc.struct_field(song_albums, "id")))
     album_ids = pc.struct_field(album, "id")
     release_dates = pc.struct_field(album, "release_date")
     precisions = pc.struct_field(album, "release_date_precision")
-    album_rows = _first_by_key(
-        pa.Table.from_arrays(
-            [
-                album_ids,
-                pc.struct_field(album, "name"),
-                pc.struct_field(album, "album_type"),
-                parse_release_dates(release_dates, precisions),
-                precisions,
-                pc.struct_field(album, "total_tracks"),
-                _open_url("album", album_ids, pc.struct_field(album, ["external_urls", "spotify"])),
-                _ids_of(pc.struct_field(album, "artists")),
-                release_dates,
-            ],
-            names=[*ALBUMS.names, "_release_date_sent"],
-        ),
-        "album_id",
-    )
-    unparsed = album_rows.filter(
-        pc.and_(pc.is_null(album_rows["release_date"]), pc.is_valid(album_rows["_release_date_sent"]))
-    )
-    albums = album_rows.drop_columns(["_release_date_sent"]).cast(ALBUMS)
+    parsed_dates = parse_release_dates(release_dates, precisions)
+    albums = pa.Table.from_arrays(
+        [
+            album_ids,
+            pc.struct_field(album, "name"),
+            pc.struct_field(album, "album_type"),
+            parsed_dates,
+            precisions,
+            pc.struct_field(album, "total_tracks"),
+            _open_url("album", album_ids, pc.struct_field(album, ["external_urls", "spotify"])),
+            _ids_of(pc.struct_field(album, "artists")),
+        ],
+        names=ALBUMS.names,
+    ).cast(ALBUMS)
+    unparsed = pc.and_(pc.is_null(parsed_dates), pc.is_valid(release_dates))
 
     # Artists of the songs first, then album artists (compilations' "Various Artists" and the like).
     every_artist = pa.concat_arrays(
-        [artists.flatten(), pc.struct_field(album, "artists").flatten()]
+        [artists.flatten(), pc.struct_field(song_albums, "artists").flatten()]
     ) if len(track) else pa.array([], _ARTIST)
+    every_artist = every_artist.take(_first_rows(pc.struct_field(every_artist, "id")))
     artist_id = pc.struct_field(every_artist, "id")
-    artists_table = _first_by_key(
-        pa.Table.from_arrays(
-            [
-                artist_id,
-                pc.struct_field(every_artist, "name"),
-                _open_url("artist", artist_id, pc.struct_field(every_artist, ["external_urls", "spotify"])),
-            ],
-            schema=ARTISTS.remove_metadata(),
-        ),
-        "artist_id",
+    artists_table = pa.Table.from_arrays(
+        [
+            artist_id,
+            pc.struct_field(every_artist, "name"),
+            _open_url("artist", artist_id, pc.struct_field(every_artist, ["external_urls", "spotify"])),
+        ],
+        schema=ARTISTS.remove_metadata(),
     ).cast(ARTISTS)
 
     kept = {pair["values"].as_py(): pair["counts"].as_py() for pair in pc.value_counts(songs["playlist_id"])}
@@ -277,7 +320,7 @@ def week_tables(raw: pa.Table) -> WeekTables:
         albums=albums,
         artists=artists_table,
         unparsed_release_dates=list(
-            zip(unparsed["album_id"].to_pylist(), unparsed["_release_date_sent"].to_pylist())
+            zip(album_ids.filter(unparsed).to_pylist(), release_dates.filter(unparsed).to_pylist())
         ),
         item_counts=counts,
     )

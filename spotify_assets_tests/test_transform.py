@@ -153,3 +153,37 @@ def test_real_legacy_responses(name):
     assert all(u.startswith("https://open.spotify.com/artist/") for u in tables.artists["url"].to_pylist())
     (row,) = tables.playlists.to_pylist()
     assert (row["playlist_name"], row["total_items"], row["items_skipped"]) == ("Top 50 - Global", 50, 0)
+
+
+def test_a_week_mixing_both_shapes_reads_each_entry_from_its_own_key():
+    legacy = f.snapshot("pl1", [f.entry(SONG_A, legacy=True), f.entry(None, legacy=True)], legacy=True)
+    current = f.snapshot("pl2", [f.entry(SONG_B, legacy=False), f.entry(SONG_A, legacy=False)], legacy=False)
+    songs = tables_for([legacy, current]).songs
+    assert list(zip(songs["playlist_id"].to_pylist(), songs["song_id"].to_pylist())) == [
+        ("pl1", "song1"), ("pl2", "song2"), ("pl2", "song1"),
+    ]
+
+
+def test_big_weeks_parsed_in_slices_and_chunks_give_the_same_tables(monkeypatch, edge_week):
+    """The parse runs per slice of raw JSON and per Parquet chunk; rows must stay aligned."""
+    import spotify_assets.transform as transform
+
+    other = f.snapshot("pl2", [f.entry(SONG_B, legacy=True), f.entry(SONG_A, legacy=True)] * 5, legacy=True)
+    raw = raw_table([edge_week, other])
+    whole = week_tables(raw)
+    monkeypatch.setattr(transform, "_SLICE_BYTES", 1500)  # a few items per slice
+    chunked = pa.concat_tables([raw.slice(0, 3), raw.slice(3, 1), raw.slice(4)])
+    assert chunked["item_json"].num_chunks == 3
+    pieces = week_tables(chunked)
+    for name in ("playlists", "songs", "albums", "artists"):
+        assert getattr(pieces, name).equals(getattr(whole, name)), name
+    assert pieces.item_counts == whole.item_counts
+
+
+def test_an_empty_raw_item_names_the_row_instead_of_shifting_the_rows():
+    raw = raw_table([f.snapshot("pl1", [f.entry(SONG_A, legacy=False)] * 3, legacy=False)])
+    items = raw["item_json"].to_pylist()
+    broken = raw.set_column(raw.schema.get_field_index("item_json"), "item_json",
+                            pa.array([items[0], "", items[2]], pa.large_string()))
+    with pytest.raises(RawDataError, match="row 1"):
+        week_tables(broken)
