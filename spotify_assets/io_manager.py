@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Union
 from urllib.parse import urlparse
 
 import dagster as dg
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.fs as pafs
@@ -30,13 +30,16 @@ from pydantic import Field
 
 from spotify_assets.schemas import TABLE_SCHEMAS, WEEK_COLUMN
 
+if TYPE_CHECKING:  # pandas costs a second of start-up, and the lake's own assets are arrow
+    import pandas as pd
+
 PART_FILE = "part-0.parquet"
 COMPRESSION = "zstd"
 _MAX_THREADS = 8
 _PREVIEW_ROWS = 5
 _PREVIEW_CHARS = 60
 
-TableLike = pa.Table | pd.DataFrame
+TableLike = Union[pa.Table, "pd.DataFrame"]
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,9 @@ def _parallel(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
 def _to_arrow(data: TableLike) -> pa.Table:
     if isinstance(data, pa.Table):
         return data
-    if isinstance(data, pd.DataFrame):
+    # a DataFrame exists only if pandas was imported by whoever made it
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and isinstance(data, pandas.DataFrame):
         return pa.Table.from_pandas(data, preserve_index=False)
     raise TypeError(f"expected a pyarrow.Table or pandas.DataFrame, got {type(data).__name__}")
 

@@ -43,3 +43,11 @@ def test_schedule_at_monday_six_requests_the_week_that_just_ended():
     context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 16, 6, 0, tzinfo=timezone.utc))
     (request,) = schedule.evaluate_tick(context).run_requests
     assert request.partition_key == "2026-11-09"
+
+
+def test_loading_the_code_location_does_not_import_pandas():
+    """Every UI reload and every run imports the definitions: pandas alone would add about a second."""
+    probe = "import sys, spotify_assets.definitions; print('pandas' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
