@@ -36,5 +36,9 @@ test: $(DEV_STAMP)
 dev: $(RUN_STAMP) | $(DAGSTER_HOME)
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${PORT:-3000}
 
+## Benchmarks (issue 7): prints one table, also written to bench/out/table.md. A few minutes.
+bench: $(DEV_STAMP)
+	$(PY) -m bench.run
+
 clean:
 	rm -rf data .dagster_home
