@@ -39,6 +39,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         schedules=[weekly_lake_schedule],
         sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness, name="lake_freshness_sensor")],
         resources=build_resources(settings),
+        # The steps run one after another (raw -> tables -> checks): a process per step would only
+        # add a fresh Python + Dagster import to each; pools are enforced in-process too.
+        executor=dg.in_process_executor,
     )
 
 
