@@ -109,17 +109,3 @@ def postgres():
     finally:
         run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def pg_database(postgres, request):
-    """A new, empty database on the session's cluster: each test sees only the runs it made."""
-    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
-    conn = psycopg2.connect(host=postgres.host, port=postgres.port, user=postgres.username,
-                            password=postgres.password, dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {name}")
-        cur.execute(f"CREATE DATABASE {name}")
-    conn.close()
-    return Postgres(postgres.host, postgres.port, postgres.username, postgres.password, name)

@@ -11,6 +11,9 @@ import time
 from pathlib import Path
 
 import yaml
+from dagster import DagsterInstance
+from dagster._core.workspace.context import WorkspaceProcessContext
+from dagster._core.workspace.load_target import WorkspaceFileTarget
 from dagster._grpc.client import DagsterGrpcClient
 from dockerfile_parse import DockerfileParser
 
@@ -45,7 +48,7 @@ def wait_until_serving(client: DagsterGrpcClient, server: subprocess.Popen, time
     raise AssertionError(f"the code server did not answer within {timeout}s")
 
 
-def test_dockerfile_command_serves_the_workspace_code_location(tmp_path):
+def test_dockerfile_command_serves_the_workspace_code_location(tmp_path, monkeypatch):
     port = free_port()
     argv = dockerfile_command()
     argv = with_option(argv, ("-h", "--host"), "127.0.0.1")
@@ -69,13 +72,18 @@ def test_dockerfile_command_serves_the_workspace_code_location(tmp_path):
     )
     try:
         wait_until_serving(DagsterGrpcClient(port=port, host="127.0.0.1"), server)
-        result = subprocess.run(
-            [str(BIN / "dagster"), "definitions", "validate", "-w", str(tmp_path / "workspace.yaml")],
-            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
-        )
-        output = result.stdout + result.stderr
-        assert result.returncode == 0, output
-        assert "Validation successful for code location spotify_assets" in output, output
+        # What the webserver and daemon do at start: load deploy/workspace.yaml, reach the server.
+        monkeypatch.setenv("DAGSTER_CODE_SERVER_HOST", "127.0.0.1")
+        with (
+            DagsterInstance.local_temp(str(home)) as instance,
+            WorkspaceProcessContext(instance, WorkspaceFileTarget(paths=[str(tmp_path / "workspace.yaml")])) as workspace_context,
+        ):
+            request = workspace_context.create_request_context()
+            assert request.code_location_names == ["spotify_assets"]
+            assert request.get_code_location_error("spotify_assets") is None
+            (repository,) = request.get_code_location("spotify_assets").get_repositories().values()
+            assert repository.has_job("weekly_lake")
+            assert "weekly_lake_schedule" in [s.name for s in repository.get_schedules()]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:

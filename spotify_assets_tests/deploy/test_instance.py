@@ -52,11 +52,11 @@ def production_env(monkeypatch, pg, home: Path) -> None:
     monkeypatch.setenv("DAGSTER_HOME", str(home))
 
 
-def test_production_config_builds_the_instance_it_describes(pg_database, tmp_path, monkeypatch):
+def test_production_config_builds_the_instance_it_describes(postgres, tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text((DEPLOY_DIR / "dagster.yaml").read_text())
-    production_env(monkeypatch, pg_database, home)
+    production_env(monkeypatch, postgres, home)
 
     with DagsterInstance.from_config(str(home)) as instance:
         assert isinstance(instance.run_storage, PostgresRunStorage)
@@ -81,7 +81,7 @@ def test_production_config_builds_the_instance_it_describes(pg_database, tmp_pat
         assert not [v for v in launcher.env_vars if SECRET_NAME.search(v)], launcher.env_vars
 
     # The schema really is in PostgreSQL.
-    with pg_database.connect() as conn, conn.cursor() as cur:
+    with postgres.connect() as conn, conn.cursor() as cur:
         cur.execute("select table_name from information_schema.tables where table_schema = 'public'")
         tables = {row[0] for row in cur.fetchall()}
     assert {"runs", "run_tags", "event_logs", "jobs", "job_ticks", "concurrency_limits"} <= tables

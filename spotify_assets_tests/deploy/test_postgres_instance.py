@@ -8,7 +8,7 @@ the local one. Storage, the QueuedRunCoordinator and the pool settings are kept 
 from pathlib import Path
 
 import yaml
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetKey, DagsterInstance, RunsFilter
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from spotify_assets.definitions import build_definitions
@@ -31,10 +31,10 @@ def render_instance(home: Path) -> None:
     (home / "dagster.yaml").write_text(yaml.safe_dump(config))
 
 
-def test_week_and_backfill_are_recorded_in_postgres(pg_database, tmp_path, monkeypatch):
+def test_week_and_backfill_are_recorded_in_postgres(postgres, tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
     render_instance(home)
-    for name, value in pg_database.env().items():
+    for name, value in postgres.env().items():
         monkeypatch.setenv(name, value)
     settings = load_settings({"SPOTIFY_ASSETS_LAKE": str(tmp_path / "lake")})
     job = build_definitions(settings).resolve_job_def("weekly_lake")
@@ -49,13 +49,14 @@ def test_week_and_backfill_are_recorded_in_postgres(pg_database, tmp_path, monke
     assert one_week.success and backfill.success
 
     # A fresh instance from the same config sees both runs: they live in PostgreSQL, not in memory.
+    ours = (one_week.run_id, backfill.run_id)
     with DagsterInstance.from_config(str(home)) as reopened:
-        stored = {run.run_id: run for run in reopened.get_runs()}
-    assert set(stored) == {one_week.run_id, backfill.run_id}
+        stored = {run.run_id: run for run in reopened.get_runs(filters=RunsFilter(run_ids=list(ours)))}
+    assert set(stored) == set(ours)
     assert all(run.is_success for run in stored.values())
 
-    with pg_database.connect() as conn, conn.cursor() as cur:
-        cur.execute("select run_id, pipeline_name, status from runs")
+    with postgres.connect() as conn, conn.cursor() as cur:
+        cur.execute("select run_id, pipeline_name, status from runs where run_id in %s", (ours,))
         assert set(cur.fetchall()) == {(one_week.run_id, "weekly_lake", "SUCCESS"), (backfill.run_id, "weekly_lake", "SUCCESS")}
 
         cur.execute("select key, value from run_tags where run_id = %s", (backfill.run_id,))
@@ -63,7 +64,9 @@ def test_week_and_backfill_are_recorded_in_postgres(pg_database, tmp_path, monke
         assert (tags[ASSET_PARTITION_RANGE_START_TAG], tags[ASSET_PARTITION_RANGE_END_TAG]) == (backfill_weeks[0], backfill_weeks[-1])
 
         cur.execute(
-            "select run_id, asset_key, partition from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION'"
+            "select run_id, asset_key, partition from event_logs"
+            " where dagster_event_type = 'ASSET_MATERIALIZATION' and run_id in %s",
+            (ours,),
         )
         materialized: dict[str, set] = {one_week.run_id: set(), backfill.run_id: set()}
         for run_id, asset_key, partition in cur.fetchall():
@@ -74,14 +77,16 @@ def test_week_and_backfill_are_recorded_in_postgres(pg_database, tmp_path, monke
         assert {p for _, p in materialized[backfill.run_id]} == set(backfill_weeks)
 
         cur.execute(
-            "select run_id, count(*) from event_logs where dagster_event_type = 'ASSET_CHECK_EVALUATION' group by run_id"
+            "select run_id, count(*) from event_logs"
+            " where dagster_event_type = 'ASSET_CHECK_EVALUATION' and run_id in %s group by run_id",
+            (ours,),
         )
         checks = dict(cur.fetchall())
         assert checks.get(one_week.run_id, 0) > 0 and checks.get(backfill.run_id, 0) > checks[one_week.run_id]
 
-        cur.execute("select count(*) from event_logs where run_id in %s", ((one_week.run_id, backfill.run_id),))
+        cur.execute("select count(*) from event_logs where run_id in %s", (ours,))
         assert cur.fetchone()[0] > 50
 
-        # The extraction step took the Spotify pool's slot, with the limit the config gives it.
+        # The extraction steps took the Spotify pool's slot, created with the limit the config gives.
         cur.execute("select concurrency_key, count(*) from concurrency_slots group by concurrency_key")
         assert dict(cur.fetchall()) == {"spotify_api": 1}
