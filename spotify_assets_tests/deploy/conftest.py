@@ -43,10 +43,9 @@ class Postgres:
         )
 
 
-def postgres_bindir() -> Path:
-    candidates = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0
-    )
+def postgres_bindir(root: Path = Path("/usr/lib/postgresql")) -> Path:
+    """The newest Debian PostgreSQL bin directory; a missing server fails the test, never skips it."""
+    candidates = sorted(root.glob("*/bin"), key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0)
     for bindir in reversed(candidates):
         if (bindir / "initdb").exists() and (bindir / "pg_ctl").exists():
             return bindir

@@ -12,7 +12,7 @@ from dagster_aws.ecs import EcsRunLauncher
 from dagster_aws.s3.compute_log_manager import S3ComputeLogManager
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 
-from spotify_assets_tests.deploy.conftest import DEPLOY_DIR
+from spotify_assets_tests.deploy.conftest import DEPLOY_DIR, postgres_bindir
 
 ROOT = DEPLOY_DIR.parent
 SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|CLIENT_ID", re.I)
@@ -95,3 +95,9 @@ def test_every_variable_the_deploy_configs_read_is_documented():
     assert len(names) > 10
     undocumented = sorted(n for n in names if f"`{n}`" not in readme and f"{n}=" not in readme)
     assert not undocumented, f"README.md does not say how to set {undocumented}"
+
+
+def test_missing_postgres_fails_with_the_install_command(tmp_path):
+    (tmp_path / "15" / "bin").mkdir(parents=True)  # a client-only install: no initdb, no pg_ctl
+    with pytest.raises(pytest.fail.Exception, match=r"\.ci/run.*apt-get install -y postgresql"):
+        postgres_bindir(tmp_path)
