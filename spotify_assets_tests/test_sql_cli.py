@@ -95,3 +95,50 @@ def test_the_console_script_runs_from_any_directory(catalog, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[2].strip() == "4"
+
+
+def test_athena_runs_a_shipped_query_in_the_glue_database(aws_env, monkeypatch, capsys):
+    # moto's Athena runs no SQL: it returns the rows it is given, so this checks the request
+    # (query text, database, workgroup, output location) and the printing of Athena's result
+    import json
+    import urllib.request
+
+    import boto3
+
+    rows = [["week", "avg_seconds"], ["2026-08-17", "214.6"], ["2026-08-24", None]]
+    body = {
+        "region": "us-east-1",
+        "results": [{
+            "rows": [{"Data": [{"VarCharValue": v} if v is not None else {} for v in row]} for row in rows],
+            "column_info": [{"Name": "week", "Type": "varchar"}, {"Name": "avg_seconds", "Type": "double"}],
+        }],
+    }  # fmt: skip
+    request = urllib.request.Request(
+        f"{aws_env}/moto-api/static/athena/query-results", data=json.dumps(body).encode(), method="POST"
+    )
+    urllib.request.urlopen(request).close()
+    monkeypatch.setenv("GLUE_DATABASE", "spotify_lake")
+    monkeypatch.setenv("ATHENA_OUTPUT_LOCATION", "s3://athena-results/spotify/")
+
+    assert sql_cli.main(["--athena", "avg_song_length"]) == 0
+
+    assert capsys.readouterr().out.splitlines() == [
+        "week        avg_seconds",
+        "----------  -----------",
+        "2026-08-17  214.6",
+        "2026-08-24  NULL",
+        "(2 rows)",
+    ]
+    athena = boto3.client("athena")
+    (execution_id,) = athena.list_query_executions()["QueryExecutionIds"]
+    execution = athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
+    assert execution["Query"] == (sql_cli.QUERIES_DIR / "avg_song_length.sql").read_text()
+    assert execution["QueryExecutionContext"]["Database"] == "spotify_lake"
+    assert execution["WorkGroup"] == "primary"
+    assert execution["ResultConfiguration"]["OutputLocation"].startswith("s3://athena-results/spotify/")
+
+
+def test_athena_without_glue_database_names_the_setting(monkeypatch, capsys):
+    monkeypatch.delenv("GLUE_DATABASE", raising=False)
+    assert sql_cli.main(["--athena", "select 1"]) == 1
+    assert "--athena needs GLUE_DATABASE" in capsys.readouterr().err

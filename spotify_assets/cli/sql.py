@@ -4,6 +4,7 @@
     spotify-assets-sql top_artists          # a query shipped in spotify_assets/sql/
     spotify-assets-sql -f my_query.sql
     spotify-assets-sql --list               # the shipped queries and the catalog's tables
+    spotify-assets-sql --athena top_artists # on Athena, in GLUE_DATABASE (the lake on S3)
 
 The catalog is --catalog, else SPOTIFY_ASSETS_CATALOG, else the one beside SPOTIFY_ASSETS_LAKE
 when that is set, else ./data/catalog.duckdb, else the project checkout's data/catalog.duckdb.
@@ -21,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from botocore.exceptions import BotoCoreError, ClientError
 
+from spotify_assets.catalog.athena import athena_query
 from spotify_assets.catalog.duckdb_catalog import connect_read_only
 from spotify_assets.catalog.report import CatalogError
 from spotify_assets.settings import load_settings
@@ -134,6 +137,24 @@ def run_query(catalog: Path, sql: str, max_rows: int) -> str:
     return format_table(columns, rows, total)
 
 
+def run_on_athena(sql: str, max_rows: int) -> str:
+    """`sql` on Athena in GLUE_DATABASE, through dagster-aws's Athena client resource."""
+    from dagster_aws.athena import AthenaClientResource
+
+    settings = load_settings()
+    if not settings.glue_database:
+        raise CatalogError("--athena needs GLUE_DATABASE: the Glue database the lake_catalog asset fills")
+    client = AthenaClientResource(workgroup=settings.athena_workgroup).get_client().client
+    columns, rows = athena_query(
+        client,
+        sql,
+        database=settings.glue_database,
+        workgroup=settings.athena_workgroup,
+        output_location=settings.athena_output_location,
+    )
+    return format_table(columns, rows[:max_rows] if max_rows > 0 else rows, len(rows))
+
+
 def listing(catalog: Path) -> str:
     lines = ["Shipped queries (spotify-assets-sql NAME):"]
     for name, path in shipped_queries().items():
@@ -158,6 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--catalog", help="the DuckDB catalog file (default: see --help epilog)")
     parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS, help="rows to print; 0 for all")
     parser.add_argument("--list", action="store_true", help="list the shipped queries and the tables")
+    parser.add_argument(
+        "--athena",
+        action="store_true",
+        help="run on Athena in GLUE_DATABASE (workgroup ATHENA_WORKGROUP, results ATHENA_OUTPUT_LOCATION)",
+    )
     parser.epilog = (
         "Catalog: --catalog, else SPOTIFY_ASSETS_CATALOG, else beside SPOTIFY_ASSETS_LAKE, else "
         "./data/catalog.duckdb, else the project checkout's data/catalog.duckdb."
@@ -168,11 +194,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.list:
             print(listing(catalog))
             return 0
-        print(run_query(catalog, resolve_query(args.query, args.file), args.max_rows))
+        query = resolve_query(args.query, args.file)
+        print(run_on_athena(query, args.max_rows) if args.athena else run_query(catalog, query, args.max_rows))
         return 0
     except CatalogError as error:
         print(f"error: {error}", file=sys.stderr)
-    except duckdb.Error as error:
+    except (duckdb.Error, BotoCoreError, ClientError) as error:
         print(f"error: {error}", file=sys.stderr)
     return 1
 
