@@ -21,7 +21,9 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/spotify-assets-crawler"
 
 def _post(endpoint: str, path: str, body: dict) -> None:
     request = urllib.request.Request(
-        f"{endpoint}{path}", data=json.dumps(body).encode(), method="POST",
+        f"{endpoint}{path}",
+        data=json.dumps(body).encode(),
+        method="POST",
         headers={"Content-Type": "application/json"},
     )
     urllib.request.urlopen(request).close()

@@ -42,7 +42,12 @@ def test_views_read_every_week_with_week_as_a_string_column(tmp_path):
     with connect_read_only(str(catalog)) as con:
         rows = con.execute("SELECT week, artist_name FROM artists WHERE week = '2026-08-17' ORDER BY 2").fetchall()
     assert rows == [("2026-08-17", "Ana"), ("2026-08-17", "Bo")]
-    assert views(catalog)["artists"] == [("artist_id", "VARCHAR"), ("artist_name", "VARCHAR"), ("url", "VARCHAR"), ("week", "VARCHAR")]
+    assert views(catalog)["artists"] == [
+        ("artist_id", "VARCHAR"),
+        ("artist_name", "VARCHAR"),
+        ("url", "VARCHAR"),
+        ("week", "VARCHAR"),
+    ]
 
 
 def test_a_table_without_files_is_an_empty_view_with_its_schema(tmp_path):

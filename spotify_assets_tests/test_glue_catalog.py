@@ -41,10 +41,17 @@ def put_week(s3, lake: str, table: str, week: str) -> None:
 
 
 def catalog(env: dict, glue=None, **overrides) -> GlueCatalog:
-    settings = dict(
-        database=DATABASE, crawler_name=CRAWLER, lake_uri=env["lake"], role_arn=ROLE_ARN,
-        timeout_s=10, poll_interval_s=0.02,
-    ) | overrides
+    settings = (
+        dict(
+            database=DATABASE,
+            crawler_name=CRAWLER,
+            lake_uri=env["lake"],
+            role_arn=ROLE_ARN,
+            timeout_s=10,
+            poll_interval_s=0.02,
+        )
+        | overrides
+    )
     return GlueCatalog(glue or env["glue"], env["s3"], **settings)
 
 
@@ -82,7 +89,10 @@ def test_crawler_create_is_idempotent_and_targets_one_folder_per_table(glue_env)
     assert crawler["RecrawlPolicy"] == {"RecrawlBehavior": "CRAWL_EVERYTHING"}
     configuration = json.loads(crawler["Configuration"])
     # s3://<bucket>/lake/<table>/: the table folders are level 3, the bucket being level 1
-    assert configuration["Grouping"] == {"TableGroupingPolicy": "CombineCompatibleSchemas", "TableLevelConfiguration": 3}
+    assert configuration["Grouping"] == {
+        "TableGroupingPolicy": "CombineCompatibleSchemas",
+        "TableLevelConfiguration": 3,
+    }
     assert [d["Name"] for d in glue_env["glue"].get_databases()["DatabaseList"]] == [DATABASE]
 
 
@@ -96,7 +106,9 @@ def test_crawler_update_sends_only_when_settings_differ(glue_env):
     cat = catalog(glue_env, glue=glue)
     stable = Plan("crawl", role_arn=ROLE_ARN)
     with Stubber(glue) as stub:
-        assert cat.ensure_crawler(Plan("crawl", role_arn=ROLE_ARN, crawler=_existing_crawler(cat, stable))) == "unchanged"
+        assert (
+            cat.ensure_crawler(Plan("crawl", role_arn=ROLE_ARN, crawler=_existing_crawler(cat, stable))) == "unchanged"
+        )
         stub.assert_no_pending_responses()
 
         other_role = _existing_crawler(cat, stable, Role="arn:aws:iam::123456789012:role/old")
@@ -161,7 +173,9 @@ def test_a_crawl_that_does_not_finish_times_out_saying_how_long_it_waited(glue_e
     set_crawl_transition(glue_env["endpoint"], {"progression": "manual", "times": 1_000_000})
     cat = catalog(glue_env, timeout_s=0.3)
 
-    with pytest.raises(CatalogError, match=r"did not finish its crawl within timeout_s=0.3: waited 0\.\d s and it is still RUNNING"):
+    with pytest.raises(
+        CatalogError, match=r"did not finish its crawl within timeout_s=0.3: waited 0\.\d s and it is still RUNNING"
+    ):
         cat.refresh(WEEKS)
 
 
@@ -222,7 +236,8 @@ def test_a_new_column_means_a_crawl(glue_env):
     descriptor = songs["StorageDescriptor"] | {"Columns": songs["StorageDescriptor"]["Columns"][:-1]}
     glue.update_table(
         DatabaseName=DATABASE,
-        TableInput={k: songs[k] for k in ("Name", "PartitionKeys", "Parameters", "TableType")} | {"StorageDescriptor": descriptor},
+        TableInput={k: songs[k] for k in ("Name", "PartitionKeys", "Parameters", "TableType")}
+        | {"StorageDescriptor": descriptor},
     )
 
     plan = catalog(glue_env).validate()
@@ -255,7 +270,9 @@ def test_missing_role_when_a_crawl_is_needed_names_the_setting(glue_env):
 
 
 def test_unknown_bucket_names_the_lake_setting(glue_env):
-    with pytest.raises(CatalogError, match=r"SPOTIFY_ASSETS_LAKE=s3://no-such-bucket/lake: bucket 'no-such-bucket' does not exist"):
+    with pytest.raises(
+        CatalogError, match=r"SPOTIFY_ASSETS_LAKE=s3://no-such-bucket/lake: bucket 'no-such-bucket' does not exist"
+    ):
         catalog(glue_env, lake_uri="s3://no-such-bucket/lake").refresh(WEEKS)
     assert _nothing_created(glue_env["glue"])
 
@@ -266,7 +283,10 @@ def test_crawler_name_taken_by_another_database_names_the_setting(glue_env):
         Name=CRAWLER, Role=ROLE_ARN, DatabaseName="someone_elses_db",
         Targets={"S3Targets": [{"Path": "s3://elsewhere/"}]},
     )  # fmt: skip
-    with pytest.raises(CatalogError, match=r"GLUE_CRAWLER='spotify_lake_crawler' is already a crawler of Glue database 'someone_elses_db'"):
+    with pytest.raises(
+        CatalogError,
+        match=r"GLUE_CRAWLER='spotify_lake_crawler' is already a crawler of Glue database 'someone_elses_db'",
+    ):
         catalog(glue_env).refresh(WEEKS)
     assert glue.get_databases()["DatabaseList"] == []
     assert crawls(glue) == []

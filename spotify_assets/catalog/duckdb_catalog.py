@@ -70,9 +70,7 @@ def view_sql(lake: str, table: str) -> str:
 
 def empty_view_sql(table: str) -> str:
     """A view with the table's columns and no rows, for a table with no week written yet."""
-    columns = [
-        f"CAST(NULL AS {duckdb_type(f.type)}) AS {_quote_ident(f.name)}" for f in TABLE_SCHEMAS[table]
-    ]
+    columns = [f"CAST(NULL AS {duckdb_type(f.type)}) AS {_quote_ident(f.name)}" for f in TABLE_SCHEMAS[table]]
     columns.append(f"CAST(NULL AS VARCHAR) AS {_quote_ident(WEEK_COLUMN)}")
     return f"CREATE OR REPLACE VIEW {_quote_ident(table)} AS SELECT {', '.join(columns)} WHERE false"
 

@@ -211,12 +211,12 @@ class GlueCatalog:
                 + "; ".join(problems)
                 + ". Run once with mode='auto' or 'crawl' so the crawler creates or updates them."
             )
-        path = "partitions" if self.mode == "partitions" or (self.mode == "auto" and not new and not changed) else "crawl"
+        path = (
+            "partitions" if self.mode == "partitions" or (self.mode == "auto" and not new and not changed) else "crawl"
+        )
         role = self.role_arn or (crawler or {}).get("Role")
         if path == "crawl" and not role:
-            reason = (
-                f"tables {new + list(changed)} are new or changed" if new or changed else "mode='crawl'"
-            )
+            reason = f"tables {new + list(changed)} are new or changed" if new or changed else "mode='crawl'"
             raise CatalogError(
                 f"GLUE_CRAWLER_ROLE_ARN is not set, and the Glue crawler {self.crawler_name!r} must "
                 f"run ({reason}) and does not exist yet to take its role from: set "
@@ -302,8 +302,7 @@ class GlueCatalog:
             }
             if plan.new_tables or plan.changed_tables:
                 details["crawl_reason"] = "; ".join(
-                    [f"{t}: new table" for t in plan.new_tables]
-                    + [f"{t}: {d}" for t, d in plan.changed_tables.items()]
+                    [f"{t}: new table" for t in plan.new_tables] + [f"{t}: {d}" for t, d in plan.changed_tables.items()]
                 )
         return CatalogReport(plan.path, self.describe(), details)
 
@@ -331,9 +330,7 @@ class GlueCatalog:
             "DatabaseName": self.database,
             "Description": "spotify_assets: one table per lake folder, partitioned by week",
             "Targets": {
-                "S3Targets": [
-                    {"Path": self.table_uri(t), "Exclusions": ["**/_*", "**/.*"]} for t in self.tables
-                ]
+                "S3Targets": [{"Path": self.table_uri(t), "Exclusions": ["**/_*", "**/.*"]} for t in self.tables]
             },
             "SchemaChangePolicy": (
                 {"UpdateBehavior": "LOG", "DeleteBehavior": "LOG"}
@@ -389,7 +386,9 @@ class GlueCatalog:
         status = last.get("Status", "UNKNOWN")
         if status not in (SUCCEEDED, MOTO_SUCCEEDED):
             message = last.get("ErrorMessage") or "Glue gave no error message"
-            logs = f" (CloudWatch logs: {last['LogGroup']} / {last.get('LogStream', '')})" if last.get("LogGroup") else ""
+            logs = (
+                f" (CloudWatch logs: {last['LogGroup']} / {last.get('LogStream', '')})" if last.get("LogGroup") else ""
+            )
             raise CatalogError(f"Glue crawler {self.crawler_name!r}: crawl {status}: {message}{logs}")
         return CrawlResult(self.clock() - started, SUCCEEDED, waited)
 

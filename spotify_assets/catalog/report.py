@@ -25,8 +25,7 @@ class CatalogReport:
 
     def tables_json(self) -> dict[str, dict[str, int]]:
         return {
-            t.name: {"partitions": t.partitions} | ({} if t.rows is None else {"rows": t.rows})
-            for t in self.tables
+            t.name: {"partitions": t.partitions} | ({} if t.rows is None else {"rows": t.rows}) for t in self.tables
         }
 
     def markdown(self) -> str:
