@@ -24,7 +24,9 @@ def catalog(tmp_path) -> Path:
 
 
 def test_a_query_prints_an_aligned_table(catalog, capsys):
-    code = sql_cli.main(["--catalog", str(catalog), "select week, count(*) as artists from artists group by week order by week"])
+    code = sql_cli.main(
+        ["--catalog", str(catalog), "select week, count(*) as artists from artists group by week order by week"]
+    )
     assert code == 0
     assert capsys.readouterr().out.splitlines() == [
         "week        artists",
@@ -36,7 +38,9 @@ def test_a_query_prints_an_aligned_table(catalog, capsys):
 
 
 def test_wide_characters_keep_the_columns_aligned(catalog, capsys):
-    sql_cli.main(["--catalog", str(catalog), "select artist_name, artist_id from artists where week = '2026-08-17' order by 2"])
+    sql_cli.main(
+        ["--catalog", str(catalog), "select artist_name, artist_id from artists where week = '2026-08-17' order by 2"]
+    )
     lines = capsys.readouterr().out.splitlines()
     assert lines[2:5] == ["Ana          id-Ana", "Bo           id-Bo", "東京         id-東京"]
 
@@ -142,3 +146,29 @@ def test_athena_without_glue_database_names_the_setting(monkeypatch, capsys):
     monkeypatch.delenv("GLUE_DATABASE", raising=False)
     assert sql_cli.main(["--athena", "select 1"]) == 1
     assert "--athena needs GLUE_DATABASE" in capsys.readouterr().err
+
+
+def test_make_runs_summary_prints_a_sql_command_that_works_when_pasted(sample_lake, tmp_path):
+    import shlex
+
+    from spotify_assets.cli.run import _catalog_lines
+
+    lines = _catalog_lines(sample_lake.settings)
+    assert lines[0] == f"Catalog:  {sample_lake.catalog_path} (DuckDB, one view per table)"
+    command = lines[1].removeprefix("SQL:").strip()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "GLUE_", "AWS_"))}
+    done = subprocess.run(shlex.split(command), cwd=tmp_path, env=clean, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].split() == ["week", "artist_rank", "artist_name", "appearances", "playlists"]
+    assert done.stdout.rstrip().endswith("(120 rows)")
+
+
+def test_make_runs_summary_on_aws_points_at_athena():
+    from spotify_assets.cli.run import _catalog_lines
+    from spotify_assets.settings import load_settings
+
+    glue = load_settings({"SPOTIFY_ASSETS_LAKE": "s3://b/lake", "GLUE_DATABASE": "spotify_lake"})
+    assert _catalog_lines(glue)[0] == "Catalog:  Glue database spotify_lake (Athena)"
+    assert _catalog_lines(glue)[1].endswith("spotify-assets-sql --athena top_artists")
+    bare = load_settings({"SPOTIFY_ASSETS_LAKE": "s3://b/lake"})
+    assert "GLUE_DATABASE" in _catalog_lines(bare)[0]

@@ -6,10 +6,12 @@ shows up in `make dev` afterwards.
 
 import sys
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import dagster as dg
 
-from spotify_assets.settings import load_settings
+from spotify_assets.cli.sql import resolve_catalog
+from spotify_assets.settings import Settings, load_settings
 from spotify_assets.spotify.errors import SpotifySourceError
 from spotify_assets.spotify.replay import ReplaySource
 
@@ -48,6 +50,26 @@ def _check_lines(result: dg.ExecuteInProcessResult) -> list[str]:
     return lines + failures[:20]
 
 
+def _catalog_lines(settings: Settings) -> list[str]:
+    """Where the SQL catalog is and a command to paste."""
+    sql = Path(sys.executable).parent / "spotify-assets-sql"
+    if settings.lake_is_s3:
+        if not settings.glue_database:
+            return ["Catalog:  none for an S3 lake without GLUE_DATABASE (set it for Glue + Athena)"]
+        return [
+            f"Catalog:  Glue database {settings.glue_database} (Athena)",
+            f"SQL:      {sql} --athena top_artists",
+        ]
+    # ready to paste into a fresh shell: name the catalog unless it is where the command looks anyway
+    found = resolve_catalog(None, environ={})
+    catalog = "" if found == Path(settings.catalog_path) else f" --catalog {settings.catalog_path}"
+    return [
+        f"Catalog:  {settings.catalog_path} (DuckDB, one view per table)",
+        f"SQL:      {sql}{catalog} top_artists",
+        f'          {sql}{catalog} "select week, count(*) as songs from songs group by week order by week"',
+    ]
+
+
 def main() -> int:
     from spotify_assets.definitions import defs
 
@@ -84,11 +106,14 @@ def main() -> int:
     if any("freshness_check" in line and "WARNED" in line for line in _check_lines(result)):
         print(f"  (freshness warns when the newest week materialized, here {weeks[-1]}, is not the last completed week)")
     print(f"\nLake:     {settings.lake}/<table>/week=<YYYY-MM-DD>/part-0.parquet")
+    print("\n".join(_catalog_lines(settings)))
     print("UI:       make dev, then open http://127.0.0.1:3000 (this run is in its history)")
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:
                 print(f"\nerror in {event.step_key}: {event.step_failure_data.error.message}", file=sys.stderr)
+            elif event.event_type_value == "RESOURCE_INIT_FAILURE":
+                print(f"\nerror setting up resources: {event.event_specific_data.error.message}", file=sys.stderr)
         return 1
     return 0
 

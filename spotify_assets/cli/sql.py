@@ -80,9 +80,7 @@ def resolve_query(text: str | None, file: str | None) -> str:
 
 def _width(text: str) -> int:
     """Terminal columns: East Asian wide characters take two, combining marks none."""
-    return sum(
-        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text
-    )
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _pad(text: str, width: int, right: bool) -> str:
@@ -109,7 +107,11 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], total: i
     """An aligned plain-text table; numbers right-aligned."""
     cells = [[_cell(v) for v in row] for row in rows]
     numeric = [
-        all(isinstance(row[i], (int, float, Decimal)) and not isinstance(row[i], bool) for row in rows if row[i] is not None)
+        all(
+            isinstance(row[i], (int, float, Decimal)) and not isinstance(row[i], bool)
+            for row in rows
+            if row[i] is not None
+        )
         for i in range(len(columns))
     ]
     widths = [max([_width(c)] + [_width(row[i]) for row in cells]) for i, c in enumerate(columns)]
@@ -162,7 +164,10 @@ def listing(catalog: Path) -> str:
     lines.append(f"\nTables in {catalog}:")
     try:
         with connect_read_only(str(catalog)) as con:
-            views = [r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1").fetchall()]
+            views = [
+                r[0]
+                for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1").fetchall()
+            ]
         lines += [f"  {v}" for v in views] or ["  (none)"]
     except CatalogError as error:
         lines.append(f"  {error}")
