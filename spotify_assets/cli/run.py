@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 
 from spotify_assets.cli.sql import resolve_catalog
+from spotify_assets.partitions import weekly_partitions
 from spotify_assets.settings import Settings, load_settings
 from spotify_assets.spotify.errors import SpotifySourceError
 from spotify_assets.spotify.replay import ReplaySource
@@ -74,15 +75,19 @@ def main() -> int:
     from spotify_assets.definitions import defs
 
     settings = load_settings()
-    try:
-        weeks = ReplaySource(settings.replay_dir).weeks()
-    except SpotifySourceError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    if settings.live:
+        # The API serves only the current state of a playlist: live means the week that just ended.
+        weeks, origin = [weekly_partitions.get_last_partition_key()], "the Spotify Web API"
+    else:
+        try:
+            weeks, origin = ReplaySource(settings.replay_dir).weeks(), settings.replay_dir
+        except SpotifySourceError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     if not weeks:
         print(f"error: no week folders (YYYY-MM-DD) in SPOTIFY_REPLAY_DIR={settings.replay_dir}", file=sys.stderr)
         return 1
-    print(f"Materializing {len(weeks)} weeks ({weeks[0]} … {weeks[-1]}) from {settings.replay_dir}")
+    print(f"Materializing {len(weeks)} week(s) ({weeks[0]} … {weeks[-1]}) from {origin}")
     print(f"into {settings.lake} in one run …", flush=True)
 
     job = defs.resolve_job_def("weekly_lake")
