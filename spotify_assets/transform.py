@@ -1,0 +1,283 @@
+"""Raw week -> `playlists`, `songs`, `albums`, `artists`: one parse, columnar, no I/O, no Dagster.
+
+Every item of the week is parsed once, by pyarrow's JSON reader with an explicit schema, from one
+newline-delimited buffer; everything after that is vectorised. Both response shapes are read: the
+2026 entry carries the track in `item`, the legacy one in `track` (some 2026 responses send both).
+"""
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
+
+from spotify_assets.raw_records import paging_key
+from spotify_assets.schemas import ALBUMS, ARTISTS, PLAYLISTS, SONGS, UTC_TIMESTAMP
+
+_URLS = pa.struct([("spotify", pa.string())])
+_ARTIST = pa.struct([("id", pa.string()), ("name", pa.string()), ("external_urls", _URLS)])
+_ALBUM = pa.struct(
+    [
+        ("id", pa.string()),
+        ("name", pa.string()),
+        ("album_type", pa.string()),
+        ("release_date", pa.string()),
+        ("release_date_precision", pa.string()),
+        ("total_tracks", pa.int32()),
+        ("external_urls", _URLS),
+        ("artists", pa.list_(_ARTIST)),
+    ]
+)
+_TRACK = pa.struct(
+    [
+        ("id", pa.string()),
+        ("name", pa.string()),
+        ("type", pa.string()),
+        ("is_local", pa.bool_()),
+        ("duration_ms", pa.int64()),
+        ("explicit", pa.bool_()),
+        ("popularity", pa.int32()),
+        ("external_ids", pa.struct([("isrc", pa.string())])),
+        ("external_urls", _URLS),
+        ("album", _ALBUM),
+        ("artists", pa.list_(_ARTIST)),
+    ]
+)
+# Only what the tables need is parsed; everything else stays in the raw zone's verbatim JSON.
+ITEM_SCHEMA = pa.schema(
+    [("added_at", pa.string()), ("is_local", pa.bool_()), ("track", _TRACK), ("item", _TRACK)]
+)
+_PARSE_OPTIONS = pa_json.ParseOptions(explicit_schema=ITEM_SCHEMA, unexpected_field_behavior="ignore")
+_READ_OPTIONS = pa_json.ReadOptions(block_size=1 << 24)
+
+OPEN_SPOTIFY = "https://open.spotify.com"
+
+
+class RawDataError(ValueError):
+    """The raw zone holds something the transform cannot read; the message names the row."""
+
+
+@dataclass
+class WeekTables:
+    """The curated tables of one week, plus what the checks need to know about the parse."""
+
+    playlists: pa.Table
+    songs: pa.Table
+    albums: pa.Table
+    artists: pa.Table
+    # (album_id, release_date as sent) for dates that do not parse at their precision
+    unparsed_release_dates: list[tuple[str, str]] = field(default_factory=list)
+    # playlist_id -> (items stored, the paging object's `total`)
+    item_counts: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+
+
+def _ndjson(item_json: pa.ChunkedArray) -> pa.Buffer:
+    """All items as one newline-delimited buffer, built in C++ (no per-item Python objects)."""
+    items = item_json.combine_chunks() if item_json.num_chunks != 1 else item_json.chunk(0)
+    if items.null_count:
+        raise RawDataError(f"{items.null_count} raw item(s) have a position but no item_json")
+    joined = pc.binary_join_element_wise(
+        items.cast(pa.large_string()), pa.scalar("", pa.large_string()), pa.scalar("\n", pa.large_string())
+    )
+    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64)
+    return joined.buffers()[2][offsets[joined.offset] : offsets[joined.offset + len(joined)]]
+
+
+def parse_items(item_json: pa.ChunkedArray | pa.Array) -> pa.Table:
+    """Parse every item (one JSON object per row) into ITEM_SCHEMA columns, row for row."""
+    if isinstance(item_json, pa.Array):
+        item_json = pa.chunked_array([item_json])
+    if len(item_json) == 0:
+        return ITEM_SCHEMA.empty_table()
+    try:
+        return pa_json.read_json(
+            pa.BufferReader(_ndjson(item_json)), read_options=_READ_OPTIONS, parse_options=_PARSE_OPTIONS
+        )
+    except pa.ArrowInvalid as fast_path_error:
+        raise _locate_bad_item(item_json, fast_path_error) from fast_path_error
+
+
+def _locate_bad_item(item_json: pa.ChunkedArray, error: Exception) -> RawDataError:
+    for row, text in enumerate(item_json.to_pylist()):
+        try:
+            json.loads(text)
+            pa_json.read_json(pa.BufferReader(text.encode() + b"\n"), parse_options=_PARSE_OPTIONS)
+        except Exception as row_error:  # noqa: BLE001 - reported with the row that caused it
+            return RawDataError(f"raw item at row {row} cannot be parsed: {row_error}")
+    return RawDataError(f"raw items cannot be parsed: {error}")
+
+
+def _open_url(kind: str, ids: pa.Array, urls: pa.Array) -> pa.Array:
+    """The open.spotify.com link: the one the API sent, else built from the id."""
+    built = pc.binary_join_element_wise(pa.scalar(f"{OPEN_SPOTIFY}/{kind}/"), ids, "")
+    return pc.coalesce(urls, built)
+
+
+def _ids_of(artists: pa.Array) -> pa.Array:
+    """list<struct<id,...>> -> list<string> of the ids, same offsets and nulls."""
+    return pa.ListArray.from_arrays(
+        artists.offsets, pc.struct_field(artists.values, "id"), mask=artists.is_null()
+    ).cast(pa.list_(pa.string()))
+
+
+def parse_release_dates(dates: pa.Array, precisions: pa.Array) -> pa.Array:
+    """'1998' (year) -> 1998-01-01, '2011-03' (month) -> 2011-03-01, '2011-03-04' (day) as is."""
+    padded = pc.case_when(
+        pc.make_struct(pc.equal(pc.utf8_length(dates), 4), pc.equal(pc.utf8_length(dates), 7)),
+        pc.binary_join_element_wise(dates, "-01-01", ""),
+        pc.binary_join_element_wise(dates, "-01", ""),
+        dates,
+    )
+    parsed = pc.strptime(padded, format="%Y-%m-%d", unit="s", error_is_null=True).cast(pa.date32())
+    # A date whose length disagrees with its stated precision is not trusted.
+    expected_length = pc.case_when(
+        pc.make_struct(pc.equal(precisions, "year"), pc.equal(precisions, "month")),
+        pa.scalar(4, pa.int32()),
+        pa.scalar(7, pa.int32()),
+        pa.scalar(10, pa.int32()),
+    )
+    consistent = pc.or_kleene(pc.is_null(precisions), pc.equal(pc.utf8_length(dates), expected_length))
+    # Spotify sends "0000" for unknown dates; year 0 is no date (and not representable in Python).
+    consistent = pc.and_kleene(consistent, pc.greater_equal(pc.year(parsed), 1))
+    return pc.if_else(consistent, parsed, pa.scalar(None, pa.date32()))
+
+
+def _first_by_key(table: pa.Table, key: str) -> pa.Table:
+    """Keep the first row of each non-null key, sorted by key (deterministic files)."""
+    table = table.filter(pc.is_valid(table[key]))
+    indexed = table.append_column("_row", pa.array(range(table.num_rows), pa.int64()))
+    firsts = indexed.group_by(key, use_threads=False).aggregate([("_row", "min")])
+    return table.take(firsts["_row_min"]).sort_by(key)
+
+
+def _playlists(raw: pa.Table, songs_kept: dict[str, int]) -> tuple[pa.Table, dict[str, tuple[int, int | None]]]:
+    firsts = _first_by_key(raw.select(["playlist_id", "playlist_json", "extracted_at"]), "playlist_id")
+    item_rows = pc.value_counts(raw.filter(pc.is_valid(raw["position"]))["playlist_id"])
+    stored = {pair["values"].as_py(): pair["counts"].as_py() for pair in item_rows}
+    rows, counts = [], {}
+    for playlist_id, playlist_json, extracted_at in zip(*(firsts[c].to_pylist() for c in firsts.column_names)):
+        playlist = json.loads(playlist_json)
+        total = (playlist.get(paging_key(playlist) or "", {}) or {}).get("total")
+        owner = playlist.get("owner") or {}
+        followers = playlist.get("followers") or {}
+        items = stored.get(playlist_id, 0)
+        counts[playlist_id] = (items, total)
+        rows.append(
+            {
+                "playlist_id": playlist_id,
+                "playlist_name": playlist.get("name"),
+                "owner_id": owner.get("id"),
+                "owner_name": owner.get("display_name"),
+                "description": playlist.get("description"),
+                "followers": followers.get("total"),
+                "snapshot_id": playlist.get("snapshot_id"),
+                "total_items": total if total is not None else items,
+                "songs_kept": songs_kept.get(playlist_id, 0),
+                "items_skipped": items - songs_kept.get(playlist_id, 0),
+                "url": (playlist.get("external_urls") or {}).get("spotify")
+                or f"{OPEN_SPOTIFY}/playlist/{playlist_id}",
+                "extracted_at": extracted_at,
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=PLAYLISTS), counts
+
+
+def week_tables(raw: pa.Table) -> WeekTables:
+    """Build the four curated tables from one week of `raw_playlist` rows."""
+    items_raw = raw.filter(pc.is_valid(raw["position"]))
+    parsed = parse_items(items_raw["item_json"])
+    item, legacy = parsed["item"].combine_chunks(), parsed["track"].combine_chunks()
+    track = pc.if_else(pc.is_valid(item), item, legacy)
+
+    # Songs are tracks with an id; null tracks, local files and episodes stay in raw only.
+    local = pc.or_kleene(
+        pc.fill_null(parsed["is_local"].combine_chunks(), False),
+        pc.fill_null(pc.struct_field(track, "is_local"), False),
+    )
+    kind = pc.fill_null(pc.struct_field(track, "type"), "track")
+    is_song = pc.and_(
+        pc.and_(pc.is_valid(pc.struct_field(track, "id")), pc.invert(local)), pc.equal(kind, "track")
+    )
+    is_song = pc.fill_null(is_song, False)
+    track = track.filter(is_song)
+    song_rows = items_raw.filter(is_song)
+
+    album = pc.struct_field(track, "album")
+    artists = pc.struct_field(track, "artists")
+    artist_ids = _ids_of(artists)
+    song_ids = pc.struct_field(track, "id")
+    songs = pa.Table.from_arrays(
+        [
+            song_rows["playlist_id"].combine_chunks().cast(pa.string()),
+            song_rows["position"].combine_chunks(),
+            song_ids,
+            pc.struct_field(track, "name"),
+            pc.struct_field(track, "duration_ms"),
+            pc.struct_field(track, "explicit"),
+            pc.struct_field(track, "popularity"),
+            pc.struct_field(track, ["external_ids", "isrc"]),
+            _open_url("track", song_ids, pc.struct_field(track, ["external_urls", "spotify"])),
+            pc.cast(parsed["added_at"].combine_chunks().filter(is_song), UTC_TIMESTAMP),
+            pc.struct_field(album, "id"),
+            pc.list_element(artist_ids, 0) if len(artist_ids) else pa.array([], pa.string()),
+            artist_ids,
+        ],
+        schema=SONGS,
+    )
+
+    album_ids = pc.struct_field(album, "id")
+    release_dates = pc.struct_field(album, "release_date")
+    precisions = pc.struct_field(album, "release_date_precision")
+    album_rows = _first_by_key(
+        pa.Table.from_arrays(
+            [
+                album_ids,
+                pc.struct_field(album, "name"),
+                pc.struct_field(album, "album_type"),
+                parse_release_dates(release_dates, precisions),
+                precisions,
+                pc.struct_field(album, "total_tracks"),
+                _open_url("album", album_ids, pc.struct_field(album, ["external_urls", "spotify"])),
+                _ids_of(pc.struct_field(album, "artists")),
+                release_dates,
+            ],
+            names=[*ALBUMS.names, "_release_date_sent"],
+        ),
+        "album_id",
+    )
+    unparsed = album_rows.filter(
+        pc.and_(pc.is_null(album_rows["release_date"]), pc.is_valid(album_rows["_release_date_sent"]))
+    )
+    albums = album_rows.drop_columns(["_release_date_sent"]).cast(ALBUMS)
+
+    # Artists of the songs first, then album artists (compilations' "Various Artists" and the like).
+    every_artist = pa.concat_arrays(
+        [artists.flatten(), pc.struct_field(album, "artists").flatten()]
+    ) if len(track) else pa.array([], _ARTIST)
+    artist_id = pc.struct_field(every_artist, "id")
+    artists_table = _first_by_key(
+        pa.Table.from_arrays(
+            [
+                artist_id,
+                pc.struct_field(every_artist, "name"),
+                _open_url("artist", artist_id, pc.struct_field(every_artist, ["external_urls", "spotify"])),
+            ],
+            schema=ARTISTS.remove_metadata(),
+        ),
+        "artist_id",
+    ).cast(ARTISTS)
+
+    kept = {pair["values"].as_py(): pair["counts"].as_py() for pair in pc.value_counts(songs["playlist_id"])}
+    playlists, counts = _playlists(raw, kept)
+    return WeekTables(
+        playlists=playlists,
+        songs=songs,
+        albums=albums,
+        artists=artists_table,
+        unparsed_release_dates=list(
+            zip(unparsed["album_id"].to_pylist(), unparsed["_release_date_sent"].to_pylist())
+        ),
+        item_counts=counts,
+    )
