@@ -125,7 +125,10 @@ class LiveSource:
                 "the live source needs the playlists to read: set SPOTIFY_PLAYLISTS to comma-separated "
                 "playlist ids, spotify:playlist: URIs or open.spotify.com URLs"
             )
-        ids = list(dict.fromkeys(parse_playlist_ids(wanted)))
+        try:
+            ids = parse_playlist_ids(wanted)
+        except ValueError as err:
+            raise SpotifySourceError(f"SPOTIFY_PLAYLISTS: {err}") from None
         previous = previous or {}
         self.last_fetch = report = FetchReport()
 
@@ -182,7 +185,9 @@ class LiveSource:
                 items.extend(page_items)
                 next_url = page.get("next")
 
-        metadata = {**playlist, key: {**paging, "items": [], "next": None}}
+        # The playlist without its items (as the replay source stores it); `next: null` because the
+        # snapshot holds every item.
+        metadata = {**playlist, key: {**{k: v for k, v in paging.items() if k != "items"}, "next": None}}
         return PlaylistSnapshot(
             playlist_id=pid, playlist=metadata, items=items, extracted_at=self._clock(), source=SOURCE
         )
