@@ -112,6 +112,7 @@ class AccessTokens:
     def __init__(self, creds: Credentials, accounts_url: str = DEFAULT_ACCOUNTS_URL, timeout: float = 10.0):
         self.creds = creds
         self._lock = threading.Lock()
+        self._refused: TokenEndpointError | None = None
         if creds.refresh_token:
             # An already-expired token holding the refresh token: the first use refreshes it.
             seed = {"access_token": "", "refresh_token": creds.refresh_token, "expires_at": 0, "scope": SCOPES}
@@ -129,10 +130,17 @@ class AccessTokens:
 
     def get_access_token(self, as_dict: bool = False) -> str:
         with self._lock:
-            if self.creds.refresh_token:
-                info = self._manager.validate_token(self._manager.cache_handler.get_cached_token())
-                return info["access_token"]
-            return self._manager.get_access_token(as_dict=False)
+            if self._refused is not None:
+                raise self._refused  # the credentials will not work better for the next playlist
+            try:
+                if self.creds.refresh_token:
+                    info = self._manager.validate_token(self._manager.cache_handler.get_cached_token())
+                    return info["access_token"]
+                return self._manager.get_access_token(as_dict=False)
+            except TokenEndpointError as err:
+                if err.status in (400, 401):
+                    self._refused = err
+                raise
 
     def refresh(self) -> None:
         """Forget the current access token (after a 401): the next call fetches a new one."""

@@ -92,7 +92,7 @@ class LiveSource:
         max_week_age_days: int = 7,
         max_workers: int = 4,
         requests_timeout_s: float = 10.0,
-        min_request_interval_s: float = 0.0,
+        min_request_interval_s: float = 0.05,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         sleep: Callable[[float], None] = time.sleep,
     ):
