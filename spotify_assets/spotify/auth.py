@@ -110,6 +110,13 @@ class AccessTokens:
     """
 
     def __init__(self, creds: Credentials, accounts_url: str = DEFAULT_ACCOUNTS_URL, timeout: float = 10.0):
+        named = (("SPOTIFY_CLIENT_ID", creds.client_id), ("SPOTIFY_CLIENT_SECRET", creds.client_secret))
+        missing = [name for name, value in named if not value]
+        if missing:
+            raise SpotifyCredentialsError(
+                f"the live source needs {' and '.join(missing)}: set {'it' if len(missing) == 1 else 'them'} "
+                "in the environment or in .env"
+            )
         self.creds = creds
         self._lock = threading.Lock()
         self._refused: TokenEndpointError | None = None
