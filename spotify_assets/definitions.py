@@ -1,0 +1,45 @@
+"""The code location: assets, checks, job, schedule, sensor and the resources for this environment."""
+
+import dagster as dg
+
+from spotify_assets.assets.raw import raw_playlist
+from spotify_assets.assets.tables import lake_tables
+from spotify_assets.checks import freshness_checks, schema_change_checks
+from spotify_assets.io_manager import ParquetIOManager
+from spotify_assets.jobs import weekly_lake_job, weekly_lake_schedule
+from spotify_assets.resources.spotify import SpotifyResource
+from spotify_assets.settings import Settings, load_settings
+
+
+def _optional_env(name: str, present: bool) -> dg.EnvVar | None:
+    return dg.EnvVar(name) if present else None
+
+
+def build_resources(settings: Settings) -> dict:
+    """The resources for the environment described by `settings` (DESIGN §6)."""
+    return {
+        "io_manager": ParquetIOManager(base_uri=settings.lake),
+        "spotify": SpotifyResource(
+            replay_dir=settings.replay_dir,
+            playlists=",".join(settings.playlists) if settings.playlists else None,
+            client_id=_optional_env("SPOTIFY_CLIENT_ID", settings.live),
+            client_secret=_optional_env("SPOTIFY_CLIENT_SECRET", settings.live),
+            refresh_token=_optional_env("SPOTIFY_REFRESH_TOKEN", settings.refresh_token_set),
+        ),
+    }
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    lake_assets = [raw_playlist, lake_tables]
+    freshness = freshness_checks(lake_assets)
+    return dg.Definitions(
+        assets=lake_assets,
+        asset_checks=[*schema_change_checks(lake_assets), *freshness],
+        jobs=[weekly_lake_job],
+        schedules=[weekly_lake_schedule],
+        sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness, name="lake_freshness_sensor")],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_definitions(load_settings())

@@ -1,0 +1,45 @@
+"""The code location loads, validates and schedules the right week."""
+
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import dagster as dg
+
+from spotify_assets.definitions import defs
+
+ALL_TABLES = {"raw_playlist", "playlists", "songs", "albums", "artists"}
+
+
+def test_dagster_validates_the_code_location():
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "spotify_assets.definitions"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_asset_is_weekly_single_run_documented_and_owned():
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert ALL_TABLES <= keys
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.partitions_def is not None and node.partitions_def.get_first_partition_key() == "2024-01-01"
+        assert node.backfill_policy == dg.BackfillPolicy.single_run()
+        assert node.description and node.group_name and node.owners and node.kinds, key
+    assert defs.resolve_assets_def("raw_playlist").specs_by_key[dg.AssetKey("raw_playlist")] is not None
+    assert graph.get(dg.AssetKey("raw_playlist")).pools == {"spotify_api"}
+
+
+def test_partitions_are_monday_weeks():
+    partitions = defs.resolve_assets_def("songs").partitions_def
+    assert partitions.get_partition_keys_between_indexes(0, 2) == ["2024-01-01", "2024-01-08"]
+
+
+def test_schedule_at_monday_six_requests_the_week_that_just_ended():
+    schedule = defs.resolve_schedule_def("weekly_lake_schedule")
+    assert schedule.cron_schedule == "0 6 * * 1" and schedule.execution_timezone == "UTC"
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 16, 6, 0, tzinfo=timezone.utc))
+    (request,) = schedule.evaluate_tick(context).run_requests
+    assert request.partition_key == "2026-11-09"
