@@ -15,6 +15,10 @@ def _optional_env(name: str, present: bool) -> dg.EnvVar | None:
     return dg.EnvVar(name) if present else None
 
 
+def _given(**values: str | None) -> dict[str, str]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
 def build_resources(settings: Settings) -> dict:
     """The resources for the environment described by `settings` (DESIGN §6)."""
     return {
@@ -25,6 +29,7 @@ def build_resources(settings: Settings) -> dict:
             client_id=_optional_env("SPOTIFY_CLIENT_ID", settings.live),
             client_secret=_optional_env("SPOTIFY_CLIENT_SECRET", settings.live),
             refresh_token=_optional_env("SPOTIFY_REFRESH_TOKEN", settings.refresh_token_set),
+            **_given(api_url=settings.spotify_api_url, accounts_url=settings.spotify_accounts_url),
         ),
     }
 

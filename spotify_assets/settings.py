@@ -20,6 +20,9 @@ class Settings:
     glue_database: str | None
     glue_crawler: str | None
     glue_crawler_role_arn: str | None
+    # a compatible endpoint or proxy; None means Spotify's
+    spotify_api_url: str | None = None
+    spotify_accounts_url: str | None = None
 
     @property
     def lake_is_s3(self) -> bool:
@@ -53,4 +56,6 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         glue_database=get("GLUE_DATABASE"),
         glue_crawler=get("GLUE_CRAWLER"),
         glue_crawler_role_arn=get("GLUE_CRAWLER_ROLE_ARN"),
+        spotify_api_url=get("SPOTIFY_API_URL"),
+        spotify_accounts_url=get("SPOTIFY_ACCOUNTS_URL"),
     )
