@@ -114,6 +114,22 @@ def test_unchanged_playlists_cost_one_request_and_carry_last_weeks_items(fake_sp
     assert {c["playlist_id"]: c["position_count"] for c in counts} == {BIG: 237, LEGACY: 120, SMALL: 9}
 
 
+def test_rematerializing_the_week_costs_one_request_per_unchanged_playlist(fake_spotify, live_lake):
+    settings = live_lake()
+    defs = build_definitions(settings)
+    assert run_weeks(defs, last_week()).success
+    first = read_weeks(settings.lake, "raw_playlist", [last_week()])
+    fake_spotify.requests.clear()
+
+    result = run_weeks(defs, last_week())
+
+    assert result.success
+    assert len(fake_spotify.api_requests()) == 3
+    assert sorted(_materialization(result, "raw_playlist")["carried_forward"].value) == sorted([BIG, LEGACY, SMALL])
+    again = read_weeks(settings.lake, "raw_playlist", [last_week()])
+    assert again.drop_columns(["extracted_at"]).equals(first.drop_columns(["extracted_at"]))
+
+
 def test_failing_playlists_fail_the_week_naming_each_and_write_nothing(fake_spotify, live_lake):
     settings = live_lake(playlists=(BIG, LEGACY, EDITORIAL))
     fake_spotify.fault(f"/v1/playlists/{LEGACY}/items", 403)

@@ -1,13 +1,11 @@
 """`raw_playlist`: the week's playlist responses, verbatim, one row per item."""
 
-from datetime import date, timedelta
-
 import dagster as dg
 import pyarrow.compute as pc
 
 from spotify_assets.assets.common import OWNERS, PARTITIONS, SINGLE_RUN, join_weeks
 from spotify_assets.checks import check_specs, emit
-from spotify_assets.io_manager import ParquetIOManager, read_weeks
+from spotify_assets.io_manager import ParquetIOManager, list_weeks, read_weeks
 from spotify_assets.quality import raw_outcomes
 from spotify_assets.raw_records import raw_table, snapshots_from_raw
 from spotify_assets.resources.spotify import SpotifyResource
@@ -19,25 +17,29 @@ from spotify_assets.spotify.source import PlaylistSnapshot
 SPOTIFY_POOL = "spotify_api"
 
 
-def _week_before(week: str) -> str:
-    return (date.fromisoformat(week) - timedelta(days=7)).isoformat()
-
-
 def _stored_snapshots(io_manager: ParquetIOManager, week: str) -> dict[str, PlaylistSnapshot]:
-    """The raw snapshots stored for `week`, by playlist id; none when the week was not materialized."""
+    """The newest stored snapshot of each playlist as of `week`: the week itself when it is being
+    re-materialized, else the latest week before it in the lake."""
     base_uri = getattr(io_manager, "base_uri", None)
     if base_uri is None:
         return {}
-    raw = read_weeks(base_uri, "raw_playlist", [week], missing="skip", s3_endpoint_url=io_manager.s3_endpoint_url)
-    return {snap.playlist_id: snap for snap in snapshots_from_raw(raw)}
+    endpoint = io_manager.s3_endpoint_url
+    stored = list_weeks(base_uri, "raw_playlist", s3_endpoint_url=endpoint)
+    earlier = [w for w in stored if w < week][-1:]
+    snapshots: dict[str, PlaylistSnapshot] = {}
+    for source_week in earlier + ([week] if week in stored else []):
+        raw = read_weeks(base_uri, "raw_playlist", [source_week], missing="skip", s3_endpoint_url=endpoint)
+        snapshots.update((snap.playlist_id, snap) for snap in snapshots_from_raw(raw))
+    return snapshots
 
 
 def _previous(week: str, fetched: dict[str, list[PlaylistSnapshot]], io_manager) -> dict[str, PlaylistSnapshot]:
-    """Last week's snapshots: from this run when it extracted that week too, else from the lake."""
-    before = _week_before(week)
-    if before in fetched:
-        return {snap.playlist_id: snap for snap in fetched[before]}
-    return _stored_snapshots(io_manager, before)
+    """What a live extraction of `week` may carry forward: the stored snapshots, overlaid by the
+    ones this run extracted for earlier weeks."""
+    previous = _stored_snapshots(io_manager, week)
+    for earlier in sorted(w for w in fetched if w < week):
+        previous.update((snap.playlist_id, snap) for snap in fetched[earlier])
+    return previous
 
 
 @dg.asset(
@@ -57,8 +59,8 @@ def raw_playlist(
     extracted. Null tracks, local files and podcast episodes are kept here. Every curated table
     is rebuilt from this asset alone.
 
-    Live, a playlist whose snapshot id has not changed since the week before costs one request:
-    its items are carried forward from that week's stored snapshot. The live API serves only the
+    Live, a playlist whose snapshot id has not changed since its last stored snapshot costs one
+    request: its items are carried forward from that snapshot. The live API serves only the
     current state, so only the current or the last completed week can be extracted live."""
     weeks = context.partition_keys
     source, playlist_ids = spotify.source(), spotify.playlist_ids()
