@@ -170,9 +170,12 @@ class LiveSource:
                 report.carried_forward.append(pid)
         else:
             items = list(paging.get("items") or [])
-            next_url = paging.get("next")
+            next_url, requested = paging.get("next"), set()
             while next_url:
                 offset = _offset_of(next_url, default=len(items))
+                if offset in requested:
+                    break  # a `next` pointing back: stop rather than loop; checks compare to `total`
+                requested.add(offset)
                 page = self._call(
                     f"playlist {pid} (items from offset {offset})",
                     lambda offset=offset: sp.playlist_items(
