@@ -23,6 +23,9 @@ class Settings:
     glue_catalog_mode: str = "auto"
     athena_workgroup: str = "primary"
     athena_output_location: str | None = None
+    # a compatible endpoint or proxy; None means Spotify's
+    spotify_api_url: str | None = None
+    spotify_accounts_url: str | None = None
 
     @property
     def lake_is_s3(self) -> bool:
@@ -65,4 +68,6 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         glue_catalog_mode=_choice("GLUE_CATALOG_MODE", get("GLUE_CATALOG_MODE") or "auto", ("auto", "crawl", "partitions")),
         athena_workgroup=get("ATHENA_WORKGROUP") or "primary",
         athena_output_location=get("ATHENA_OUTPUT_LOCATION"),
+        spotify_api_url=get("SPOTIFY_API_URL"),
+        spotify_accounts_url=get("SPOTIFY_ACCOUNTS_URL"),
     )

@@ -106,3 +106,17 @@ def sample_lake(tmp_path_factory) -> SampleLake:
 
     settings = load_settings({"SPOTIFY_ASSETS_LAKE": str(tmp_path_factory.mktemp("sample") / "lake")})
     return SampleLake(settings, run_weeks(build_definitions(settings), SAMPLE_WEEKS[0], SAMPLE_WEEKS[-1]))
+
+
+# --- the Spotify Web API, on loopback ---------------------------------------------------------
+
+
+@pytest.fixture
+def fake_spotify():
+    """A loopback server speaking the Spotify Web API (see spotify/fake_spotify.py), started for
+    one test: program playlists and faults on it, point the live source at `api_url`/`accounts_url`."""
+    from spotify_assets_tests.spotify.fake_spotify import FakeSpotify
+
+    fake = FakeSpotify().start()
+    yield fake
+    fake.stop()
