@@ -9,7 +9,6 @@ from spotify_assets.io_manager import ParquetIOManager, list_weeks, read_weeks
 from spotify_assets.quality import raw_outcomes
 from spotify_assets.raw_records import raw_table, snapshots_from_raw
 from spotify_assets.resources.spotify import SpotifyResource
-from spotify_assets.spotify.client import LiveSource
 from spotify_assets.spotify.errors import SpotifySourceError
 from spotify_assets.spotify.source import PlaylistSnapshot
 
@@ -64,7 +63,7 @@ def raw_playlist(
     current state, so only the current or the last completed week can be extracted live."""
     weeks = context.partition_keys
     source, playlist_ids = spotify.source(), spotify.playlist_ids()
-    live = isinstance(source, LiveSource)
+    live = spotify.mode == "live"
     tables, outcomes, fetched = {}, {}, {}
     requests, carried_forward = 0, []
     for week in weeks:

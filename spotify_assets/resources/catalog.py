@@ -6,11 +6,9 @@ S3 with GLUE_DATABASE set; `UncataloguedLakeResource` for a lake on S3 without G
 
 from collections.abc import Callable, Sequence
 
-import boto3
 import dagster as dg
 
-from spotify_assets.catalog.duckdb_catalog import refresh_catalog
-from spotify_assets.catalog.glue_catalog import s3_lake_weeks
+# duckdb and boto3 are imported by the resource that uses them, not whenever the code location loads
 from spotify_assets.catalog.report import CatalogReport, TableStatus
 from spotify_assets.schemas import TABLE_SCHEMAS
 
@@ -31,6 +29,8 @@ class DuckDBCatalogResource(LakeCatalogResource):
     lake: str
 
     def refresh(self, weeks: Sequence[str], log: Log) -> CatalogReport:
+        from spotify_assets.catalog.duckdb_catalog import refresh_catalog
+
         tables = refresh_catalog(self.path, self.lake)
         log(f"DuckDB catalog {self.path}: views over {', '.join(t.name for t in tables)}")
         return CatalogReport("duckdb", tables, {"catalog_file": self.path})
@@ -43,6 +43,10 @@ class UncataloguedLakeResource(LakeCatalogResource):
     endpoint_url: str | None = None
 
     def refresh(self, weeks: Sequence[str], log: Log) -> CatalogReport:
+        import boto3
+
+        from spotify_assets.catalog.glue_catalog import s3_lake_weeks
+
         s3 = boto3.client("s3", endpoint_url=self.endpoint_url)
         tables = tuple(TableStatus(t, len(s3_lake_weeks(s3, self.lake, t))) for t in TABLE_SCHEMAS)
         hint = "set GLUE_DATABASE and GLUE_CRAWLER_ROLE_ARN to catalog the S3 lake in Glue for Athena"

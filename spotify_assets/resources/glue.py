@@ -7,16 +7,17 @@ fails there with the setting named.
 """
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import boto3
 import dagster as dg
 from pydantic import Field
 
-from spotify_assets.catalog.glue_catalog import GlueCatalog
 from spotify_assets.catalog.report import CatalogError, CatalogReport
 from spotify_assets.resources.catalog import LakeCatalogResource, Log
 from spotify_assets.schemas import TABLE_SCHEMAS
+
+if TYPE_CHECKING:  # boto3 is imported when a run uses Glue, not whenever the code location loads
+    from spotify_assets.catalog.glue_catalog import GlueCatalog
 
 
 class GlueCrawlerResource(LakeCatalogResource):
@@ -44,7 +45,11 @@ class GlueCrawlerResource(LakeCatalogResource):
     )
     region_name: str | None = Field(default=None, description="AWS region; default boto3's.")
 
-    def catalog(self, log: Log = lambda message: None) -> GlueCatalog:
+    def catalog(self, log: Log = lambda message: None) -> "GlueCatalog":
+        import boto3
+
+        from spotify_assets.catalog.glue_catalog import GlueCatalog
+
         session = boto3.session.Session(region_name=self.region_name)
         return GlueCatalog(
             session.client("glue", endpoint_url=self.endpoint_url),

@@ -3,11 +3,9 @@
 import dagster as dg
 from pydantic import Field
 
-from spotify_assets.spotify.auth import DEFAULT_ACCOUNTS_URL, Credentials
-from spotify_assets.spotify.client import DEFAULT_API_URL, LiveSource
+from spotify_assets.spotify.endpoints import DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL
 from spotify_assets.spotify.ids import parse_playlist_ids
 from spotify_assets.spotify.replay import ReplaySource
-from spotify_assets.spotify.retry import RetryPolicy
 from spotify_assets.spotify.source import PlaylistSource
 
 
@@ -45,6 +43,11 @@ class SpotifyResource(dg.ConfigurableResource):
 
     def source(self) -> PlaylistSource:
         if self.mode == "live":
+            # imported here: spotipy and requests would slow every load of the code location
+            from spotify_assets.spotify.auth import Credentials
+            from spotify_assets.spotify.client import LiveSource
+            from spotify_assets.spotify.retry import RetryPolicy
+
             return LiveSource(
                 Credentials(self.client_id, self.client_secret, self.refresh_token),
                 api_url=self.api_url,

@@ -17,10 +17,10 @@ import requests
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOAuth
 
+from spotify_assets.spotify.endpoints import DEFAULT_ACCOUNTS_URL  # noqa: F401 - re-exported
 from spotify_assets.spotify.errors import SpotifyCredentialsError
 
 SCOPES = "playlist-read-private playlist-read-collaborative"
-DEFAULT_ACCOUNTS_URL = "https://accounts.spotify.com/"
 # Only used to build the auth manager for refreshing: a refresh never visits the redirect URI.
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8888/callback"
 

@@ -42,11 +42,11 @@ from spotify_assets.spotify.errors import (
     WeekFetchError,
     WeekNotAvailableError,
 )
+from spotify_assets.spotify.endpoints import DEFAULT_API_URL
 from spotify_assets.spotify.ids import is_editorial, parse_playlist_ids
 from spotify_assets.spotify.retry import RateLimiter, RetryPolicy, call_with_retry
 from spotify_assets.spotify.source import PlaylistSnapshot
 
-DEFAULT_API_URL = "https://api.spotify.com/v1/"
 PAGE_LIMIT = 50  # the most `/playlists/{id}/items` serves per page
 ADDITIONAL_TYPES = ("track", "episode")
 SOURCE = "live"
