@@ -152,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     results["startup"] = s = _run("bench.startup_bench")
     top = ", ".join(f"{name} {sec:.2f}" for name, sec in s["top_imports"][:4])
     rows.append(["import spotify_assets.definitions (s)", f"{s['median_s']:.2f} (best {s['best_s']:.2f})",
-                 f"self time: {top}", "", "< 2 s", _verdict(s["median_s"] < 2)])
+                 f"import dagster alone {s['dagster_alone_median_s']:.2f}",
+                 f"{s['median_s'] / s['dagster_alone_median_s']:.2f}", "< 2 s", _verdict(s["median_s"] < 2)])
+    rows.append(["  slowest packages, module time (s)", top, "", "", "", ""])
 
     results["machine"]["load_1m_end"] = round(os.getloadavg()[0], 2)
     results["wall_s"] = time.perf_counter() - started

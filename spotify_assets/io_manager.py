@@ -38,6 +38,7 @@ COMPRESSION = "zstd"
 _MAX_THREADS = 8
 _PREVIEW_ROWS = 5
 _PREVIEW_CHARS = 60
+_READ_BATCH_ROWS = 16_384
 
 TableLike = Union[pa.Table, "pd.DataFrame"]
 
@@ -354,9 +355,25 @@ def _read_dir(lake: _Lake, table: str, week: str | None) -> pa.Table | None:
     if not files:
         return None
     schema = TABLE_SCHEMAS.get(table)
-    # partitioning=None: the week is added by us, as a string, not discovered and re-typed
-    parts = [pq.read_table(f, filesystem=lake.fs, schema=schema, partitioning=None) for f in files]
+    parts = [_read_file(lake, f, schema) for f in files]
     return parts[0] if len(parts) == 1 else pa.concat_tables(parts, promote_options="permissive")
+
+
+def _read_file(lake: _Lake, path: str, schema: pa.Schema | None) -> pa.Table:
+    """One data file as a table of `schema` (the file's own when None).
+
+    Batch by batch when the file has the schema: a whole-column read grows each column's buffers by
+    reallocation, which for a week of raw JSON peaks at about twice the column (measured: 1.4 GB
+    instead of 0.86 GB for a 0.65 GB raw week), and the batches arrive as the table's chunks.
+    """
+    with lake.fs.open_input_file(path) as handle:
+        parquet = pq.ParquetFile(handle)
+        if schema is None or parquet.schema_arrow.equals(schema):
+            target = parquet.schema_arrow if schema is None else schema
+            return pa.Table.from_batches(parquet.iter_batches(batch_size=_READ_BATCH_ROWS), schema=target)
+    # another schema (a file written before a column was added): let the dataset reader adapt it;
+    # partitioning=None: the week is added by us, as a string, not discovered and re-typed
+    return pq.read_table(path, filesystem=lake.fs, schema=schema, partitioning=None)
 
 
 def read_weeks(

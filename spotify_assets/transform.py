@@ -269,11 +269,13 @@ def week_tables(raw: pa.Table) -> WeekTables:
             raise
         playlist_id, position = (items_raw[c][error.row].as_py() for c in ("playlist_id", "position"))
         raise RawDataError(f"playlist {playlist_id}, position {position}: {error}", row=error.row) from error
+    added_at, entry_is_local = parsed["added_at"], parsed["is_local"]
     track = _track_of(parsed)
+    del parsed  # the parse as it came out: only `track` and the two columns above are used below
 
     # Songs are tracks with an id; null tracks, local files and episodes stay in raw only.
     local = pc.or_kleene(
-        pc.fill_null(parsed["is_local"].combine_chunks(), False),
+        pc.fill_null(entry_is_local.combine_chunks(), False),
         pc.fill_null(pc.struct_field(track, "is_local"), False),
     )
     kind = pc.fill_null(pc.struct_field(track, "type"), "track")
@@ -299,7 +301,7 @@ def week_tables(raw: pa.Table) -> WeekTables:
             pc.struct_field(track, "popularity"),
             pc.struct_field(track, ["external_ids", "isrc"]),
             _open_url("track", song_ids, pc.struct_field(track, ["external_urls", "spotify"])),
-            parse_timestamps(parsed["added_at"].combine_chunks().filter(is_song)),
+            parse_timestamps(added_at.combine_chunks().filter(is_song)),
             pc.struct_field(song_albums, "id"),
             pc.list_element(artist_ids, 0) if len(artist_ids) else pa.array([], pa.string()),
             artist_ids,

@@ -305,3 +305,28 @@ def test_s3_endpoint_from_config(s3_lake: str, aws_env: str, monkeypatch: pytest
     listed = boto3.client("s3", endpoint_url=aws_env).list_objects_v2(Bucket=bucket)["Contents"]
     assert [o["Key"] for o in listed] == [f"{prefix}/songs/week={WEEK}/part-0.parquet"]
     assert read_weeks(s3_lake, "songs", [WEEK], s3_endpoint_url=aws_env).num_rows == 1
+
+
+def test_big_week_reads_back_whole_in_batches(lake: str):
+    """A week bigger than one read batch comes back complete, in order, with the lake schema."""
+    rows = 40_000
+    data = pa.table({
+        "playlist_id": pa.array(["pl1"] * rows),
+        "position": pa.array(range(1, rows + 1), pa.int32()),
+        "song_id": pa.array([f"s{i}" for i in range(rows)]),
+    })
+    write_week(lake, "songs", WEEK, data)
+    back = read_weeks(lake, "songs", [WEEK])
+    assert back.schema.equals(SONGS, check_metadata=True) and back.num_rows == rows
+    assert back["position"].to_pylist() == list(range(1, rows + 1))
+    assert back["song_id"][rows - 1].as_py() == f"s{rows - 1}"
+
+
+def test_a_file_written_before_a_column_was_added_reads_with_the_column_null(lake: str):
+    older = pa.table({"playlist_id": ["pl1"], "position": pa.array([1], pa.int32()), "song_id": ["s1"]})
+    folder = week_uri(lake, "songs", WEEK)
+    os.makedirs(folder)
+    pq.write_table(older, f"{folder}/part-0.parquet")
+    back = read_weeks(lake, "songs", [WEEK])
+    assert back.schema.equals(SONGS) and back.num_rows == 1
+    assert back.to_pylist()[0]["song_id"] == "s1" and back.to_pylist()[0]["isrc"] is None
