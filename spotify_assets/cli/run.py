@@ -13,7 +13,7 @@ from spotify_assets.settings import load_settings
 from spotify_assets.spotify.errors import SpotifySourceError
 from spotify_assets.spotify.replay import ReplaySource
 
-TABLE_ORDER = ("raw_playlist", "playlists", "songs", "albums", "artists")
+TABLE_ORDER = ("raw_playlist", "playlists", "songs", "albums", "artists", "chart_movements", "chart_history", "artist_trends")
 
 
 def _range_tags(first: str, last: str) -> dict[str, str]:
@@ -78,12 +78,13 @@ def main() -> int:
     print("\nRows (all weeks):")
     for table in TABLE_ORDER:
         if table in counts:
-            print(f"  {table:<14} {counts[table]:>8,}")
+            print(f"  {table:<16} {counts[table]:>8,}")
     print("\nChecks (inline checks: one evaluation per week; schema change and freshness: one per run):")
     print("\n".join(_check_lines(result)) or "  none ran")
     if any("freshness_check" in line and "WARNED" in line for line in _check_lines(result)):
         print(f"  (freshness warns when the newest week materialized, here {weeks[-1]}, is not the last completed week)")
     print(f"\nLake:     {settings.lake}/<table>/week=<YYYY-MM-DD>/part-0.parquet")
+    print(f"Report:   {settings.lake}/reports/week={weeks[-1]}/report.md (and top_artists.png)")
     print("UI:       make dev, then open http://127.0.0.1:3000 (this run is in its history)")
     if not result.success:
         for event in result.all_events:
