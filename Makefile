@@ -36,5 +36,9 @@ test: $(DEV_STAMP)
 dev: $(RUN_STAMP) | $(DAGSTER_HOME)
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${PORT:-3000}
 
+## SQL on the local DuckDB catalog: make sql Q="select ..." or Q=top_artists; without Q, the list.
+sql: $(RUN_STAMP)
+	@if [ -n "$$Q" ]; then $(VENV)/bin/spotify-assets-sql "$$Q"; else $(VENV)/bin/spotify-assets-sql --list; fi
+
 clean:
 	rm -rf data .dagster_home

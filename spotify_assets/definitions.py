@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from spotify_assets.assets.catalog import lake_catalog
 from spotify_assets.assets.raw import raw_playlist
 from spotify_assets.assets.report import weekly_report
 from spotify_assets.assets.tables import lake_tables
@@ -9,12 +10,39 @@ from spotify_assets.assets.trends import music_trends
 from spotify_assets.checks import freshness_checks, schema_change_checks
 from spotify_assets.io_manager import ParquetIOManager
 from spotify_assets.jobs import weekly_lake_job, weekly_lake_schedule
+from spotify_assets.resources.catalog import DuckDBCatalogResource, UncataloguedLakeResource
+from spotify_assets.resources.glue import GlueCrawlerResource
 from spotify_assets.resources.spotify import SpotifyResource
 from spotify_assets.settings import Settings, load_settings
 
 
 def _optional_env(name: str, present: bool) -> dg.EnvVar | None:
     return dg.EnvVar(name) if present else None
+
+
+def _given(**values: str | None) -> dict[str, str]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def catalog_resources(settings: Settings) -> dict:
+    """DuckDB views for a local lake; Glue (and Athena) for a lake on S3 with GLUE_DATABASE set."""
+    if not settings.lake_is_s3:
+        return {"catalog": DuckDBCatalogResource(path=settings.catalog_path, lake=settings.lake)}
+    if not settings.glue_database:
+        return {"catalog": UncataloguedLakeResource(lake=settings.lake)}
+    # imported here: dagster-aws adds seconds to every load of a local code location
+    from dagster_aws.athena import AthenaClientResource
+
+    return {
+        "catalog": GlueCrawlerResource(
+            database=settings.glue_database,
+            lake_uri=settings.lake,
+            crawler_name=settings.glue_crawler,
+            role_arn=settings.glue_crawler_role_arn,
+            mode=settings.glue_catalog_mode,
+        ),
+        "athena": AthenaClientResource(workgroup=settings.athena_workgroup),
+    }
 
 
 def build_resources(settings: Settings) -> dict:
@@ -27,7 +55,9 @@ def build_resources(settings: Settings) -> dict:
             client_id=_optional_env("SPOTIFY_CLIENT_ID", settings.live),
             client_secret=_optional_env("SPOTIFY_CLIENT_SECRET", settings.live),
             refresh_token=_optional_env("SPOTIFY_REFRESH_TOKEN", settings.refresh_token_set),
+            **_given(api_url=settings.spotify_api_url, accounts_url=settings.spotify_accounts_url),
         ),
+        **catalog_resources(settings),
     }
 
 
@@ -35,7 +65,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     lake_assets = [raw_playlist, lake_tables]
     freshness = freshness_checks(lake_assets)
     return dg.Definitions(
-        assets=[*lake_assets, music_trends, weekly_report],
+        assets=[*lake_assets, lake_catalog, music_trends, weekly_report],
         asset_checks=[*schema_change_checks([*lake_assets, music_trends]), *freshness],
         jobs=[weekly_lake_job],
         schedules=[weekly_lake_schedule],

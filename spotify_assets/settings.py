@@ -20,6 +20,12 @@ class Settings:
     glue_database: str | None
     glue_crawler: str | None
     glue_crawler_role_arn: str | None
+    glue_catalog_mode: str = "auto"
+    athena_workgroup: str = "primary"
+    athena_output_location: str | None = None
+    # a compatible endpoint or proxy; None means Spotify's
+    spotify_api_url: str | None = None
+    spotify_accounts_url: str | None = None
 
     @property
     def lake_is_s3(self) -> bool:
@@ -28,6 +34,12 @@ class Settings:
 
 def _absolute(path: str) -> str:
     return path if "://" in path else str(Path(path).expanduser().resolve())
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r} is not one of {', '.join(allowed)}")
+    return value
 
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
@@ -53,4 +65,9 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         glue_database=get("GLUE_DATABASE"),
         glue_crawler=get("GLUE_CRAWLER"),
         glue_crawler_role_arn=get("GLUE_CRAWLER_ROLE_ARN"),
+        glue_catalog_mode=_choice("GLUE_CATALOG_MODE", get("GLUE_CATALOG_MODE") or "auto", ("auto", "crawl", "partitions")),
+        athena_workgroup=get("ATHENA_WORKGROUP") or "primary",
+        athena_output_location=get("ATHENA_OUTPUT_LOCATION"),
+        spotify_api_url=get("SPOTIFY_API_URL"),
+        spotify_accounts_url=get("SPOTIFY_ACCOUNTS_URL"),
     )

@@ -7,6 +7,7 @@ newline-delimited buffer; everything after that is vectorised. Both response sha
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import numpy as np
 import pyarrow as pa
@@ -58,6 +59,10 @@ OPEN_SPOTIFY = "https://open.spotify.com"
 class RawDataError(ValueError):
     """The raw zone holds something the transform cannot read; the message names the row."""
 
+    def __init__(self, message: str, row: int | None = None):
+        super().__init__(message)
+        self.row = row
+
 
 @dataclass
 class WeekTables:
@@ -105,8 +110,28 @@ def _locate_bad_item(item_json: pa.ChunkedArray, error: Exception) -> RawDataErr
             json.loads(text)
             pa_json.read_json(pa.BufferReader(text.encode() + b"\n"), parse_options=_PARSE_OPTIONS)
         except Exception as row_error:  # noqa: BLE001 - reported with the row that caused it
-            return RawDataError(f"raw item at row {row} cannot be parsed: {row_error}")
+            return RawDataError(f"raw item at row {row} cannot be parsed: {row_error}", row=row)
     return RawDataError(f"raw items cannot be parsed: {error}")
+
+
+def parse_timestamps(values: pa.Array) -> pa.Array:
+    """ISO 8601 strings -> UTC timestamps. Vectorised; a value that is not a timestamp with a zone
+    (a bare date, an empty string) falls back to a per-value parse: naive means UTC, junk means null.
+    The raw zone keeps what was sent either way."""
+    try:
+        return pc.cast(values, UTC_TIMESTAMP)
+    except pa.ArrowInvalid:
+        return pa.array([_parse_one_timestamp(value) for value in values.to_pylist()], UTC_TIMESTAMP)
+
+
+def _parse_one_timestamp(value: str | None) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
 
 
 def _open_url(kind: str, ids: pa.Array, urls: pa.Array) -> pa.Array:
@@ -187,7 +212,13 @@ def _playlists(raw: pa.Table, songs_kept: dict[str, int]) -> tuple[pa.Table, dic
 def week_tables(raw: pa.Table) -> WeekTables:
     """Build the four curated tables from one week of `raw_playlist` rows."""
     items_raw = raw.filter(pc.is_valid(raw["position"]))
-    parsed = parse_items(items_raw["item_json"])
+    try:
+        parsed = parse_items(items_raw["item_json"])
+    except RawDataError as error:
+        if error.row is None:
+            raise
+        playlist_id, position = (items_raw[c][error.row].as_py() for c in ("playlist_id", "position"))
+        raise RawDataError(f"playlist {playlist_id}, position {position}: {error}", row=error.row) from error
     item, legacy = parsed["item"].combine_chunks(), parsed["track"].combine_chunks()
     track = pc.if_else(pc.is_valid(item), item, legacy)
 
@@ -219,7 +250,7 @@ def week_tables(raw: pa.Table) -> WeekTables:
             pc.struct_field(track, "popularity"),
             pc.struct_field(track, ["external_ids", "isrc"]),
             _open_url("track", song_ids, pc.struct_field(track, ["external_urls", "spotify"])),
-            pc.cast(parsed["added_at"].combine_chunks().filter(is_song), UTC_TIMESTAMP),
+            parse_timestamps(parsed["added_at"].combine_chunks().filter(is_song)),
             pc.struct_field(album, "id"),
             pc.list_element(artist_ids, 0) if len(artist_ids) else pa.array([], pa.string()),
             artist_ids,

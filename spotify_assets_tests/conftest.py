@@ -3,6 +3,8 @@
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import boto3
 import pytest
@@ -79,3 +81,42 @@ def lake_env(tmp_path):
         return load_settings({"SPOTIFY_ASSETS_LAKE": str(tmp_path / "lake"), **env})
 
     return make
+
+
+@dataclass(frozen=True)
+class SampleLake:
+    settings: Any  # spotify_assets.settings.Settings
+    result: Any  # dagster.ExecuteInProcessResult
+
+    @property
+    def lake(self) -> str:
+        return self.settings.lake
+
+    @property
+    def catalog_path(self) -> str:
+        return self.settings.catalog_path
+
+
+@pytest.fixture(scope="session")
+def sample_lake(tmp_path_factory) -> SampleLake:
+    """Every sample week materialized once by the weekly job in one run, as `make run` does: the
+    lake and its DuckDB catalog in a temporary directory. Read it; do not change it."""
+    from spotify_assets.definitions import build_definitions
+    from spotify_assets.settings import load_settings
+
+    settings = load_settings({"SPOTIFY_ASSETS_LAKE": str(tmp_path_factory.mktemp("sample") / "lake")})
+    return SampleLake(settings, run_weeks(build_definitions(settings), SAMPLE_WEEKS[0], SAMPLE_WEEKS[-1]))
+
+
+# --- the Spotify Web API, on loopback ---------------------------------------------------------
+
+
+@pytest.fixture
+def fake_spotify():
+    """A loopback server speaking the Spotify Web API (see spotify/fake_spotify.py), started for
+    one test: program playlists and faults on it, point the live source at `api_url`/`accounts_url`."""
+    from spotify_assets_tests.spotify.fake_spotify import FakeSpotify
+
+    fake = FakeSpotify().start()
+    yield fake
+    fake.stop()

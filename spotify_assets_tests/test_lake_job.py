@@ -81,7 +81,8 @@ def test_blocking_check_stops_the_week_and_everything_downstream(lake_env, tmp_p
     playlist["items"]["items"][0]["item"]["album"] = None
     path.write_bytes(gzip.compress(json.dumps(playlist).encode()))
 
-    @dg.asset(deps=["songs"], partitions_def=defs.resolve_assets_def("songs").partitions_def)
+    @dg.asset(deps=["songs"], partitions_def=defs.resolve_assets_def("songs").partitions_def,
+              backfill_policy=dg.BackfillPolicy.single_run())
     def song_report() -> None:
         raise AssertionError("must not run after a blocking check failed")
 
@@ -142,3 +143,36 @@ def test_configured_playlists_narrow_the_week(lake_env):
     assert run_weeks(build_definitions(settings), SAMPLE_WEEKS[0]).success
     playlists = pq.read_table(Path(settings.lake) / "playlists")
     assert playlists["playlist_id"].to_pylist() == ["raowTjyhCvQiRXrX822UNe"]
+
+
+def test_unseen_replay_dir_with_list_wrapped_real_responses_and_2026_files(lake_env, tmp_path):
+    """A replay directory the project never shipped: real legacy responses stored as a list of one
+    playlist, beside a 2026-shape playlist with a null track and an episode."""
+    from spotify_assets_tests import factories as f
+
+    real = Path(__file__).parent / "fixtures" / "real_responses"
+    replay = tmp_path / "replay"
+    weeks = {"2024-04-22": "top50-global-2024-04-22.json.gz", "2024-04-29": "top50-global-2024-05-15.json.gz"}
+    artist, album = f.artist("a" * 22, "Motörhead Jr"), f.album("b" * 22, "Año", [f.artist("c" * 22, "VA")], "1998", "year")
+    for week, name in weeks.items():
+        (replay / week).mkdir(parents=True)
+        shutil.copy(real / name, replay / week / "37i9dQZEVXbMDoHDwVN2tF.json.gz")
+        snap = f.snapshot("d" * 22, [f.entry(None, legacy=False), f.entry(f.episode("e" * 22), legacy=False),
+                                     f.entry(f.track("t" * 22, "Canción", [artist], album), legacy=False)], legacy=False)
+        playlist = dict(snap.playlist, items={**snap.playlist["items"], "items": list(snap.items)})
+        (replay / week / f"{'d' * 22}.json").write_text(json.dumps(playlist, ensure_ascii=False))
+
+    settings = lake_env(SPOTIFY_REPLAY_DIR=str(replay))
+    assert run_weeks(build_definitions(settings), "2024-04-22", "2024-04-29").success
+    lake = Path(settings.lake)
+    for week, name in weeks.items():
+        (response,) = json.loads(gzip.decompress((real / name).read_bytes()))
+        songs = pq.read_table(lake / f"songs/week={week}/part-0.parquet").to_pylist()
+        real_songs = [s for s in songs if s["playlist_id"] == "37i9dQZEVXbMDoHDwVN2tF"]
+        assert [s["song_id"] for s in real_songs] == [i["track"]["id"] for i in response["tracks"]["items"]]
+        (mine,) = [s for s in songs if s["playlist_id"] == "d" * 22]
+        assert (mine["position"], mine["artist_id"], mine["popularity"]) == (3, "a" * 22, None)
+        playlists = {p["playlist_id"]: p for p in pq.read_table(lake / f"playlists/week={week}/part-0.parquet").to_pylist()}
+        assert (playlists["d" * 22]["songs_kept"], playlists["d" * 22]["items_skipped"]) == (1, 2)
+        albums = {a["album_id"]: a for a in pq.read_table(lake / f"albums/week={week}/part-0.parquet").to_pylist()}
+        assert str(albums["b" * 22]["release_date"]) == "1998-01-01"

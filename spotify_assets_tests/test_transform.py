@@ -11,7 +11,7 @@ import pytest
 from spotify_assets.raw_records import raw_table, snapshots_from_raw
 from spotify_assets.schemas import ALBUMS, ARTISTS, PLAYLISTS, SONGS
 from spotify_assets.spotify.source import PlaylistSnapshot
-from spotify_assets.transform import RawDataError, parse_release_dates, week_tables
+from spotify_assets.transform import RawDataError, parse_release_dates, parse_timestamps, week_tables
 from spotify_assets_tests import factories as f
 
 REAL = Path(__file__).parent / "fixtures" / "real_responses"
@@ -119,7 +119,7 @@ def test_item_that_is_not_an_object_names_the_row():
     raw = raw_table([f.snapshot("pl1", [f.entry(SONG_A, legacy=False)], legacy=False)])
     broken = raw.set_column(raw.schema.get_field_index("item_json"), "item_json",
                             pa.array(['{"item": {"duration_ms": "long"}}'], pa.large_string()))
-    with pytest.raises(RawDataError, match="row 0"):
+    with pytest.raises(RawDataError, match="playlist pl1, position 1: raw item at row 0"):
         week_tables(broken)
 
 
@@ -153,3 +153,12 @@ def test_real_legacy_responses(name):
     assert all(u.startswith("https://open.spotify.com/artist/") for u in tables.artists["url"].to_pylist())
     (row,) = tables.playlists.to_pylist()
     assert (row["playlist_name"], row["total_items"], row["items_skipped"]) == ("Top 50 - Global", 50, 0)
+
+
+def test_added_at_accepts_what_spotify_sends_and_nulls_junk():
+    values = pa.array(["2024-04-22T11:06:52Z", "2024-04-22T11:06:52.5+02:00", "2024-04-22", "", None, "garbage"])
+    utc = dt.timezone.utc
+    assert [v and v.astimezone(utc) for v in parse_timestamps(values).to_pylist()] == [
+        dt.datetime(2024, 4, 22, 11, 6, 52, tzinfo=utc), dt.datetime(2024, 4, 22, 9, 6, 52, 500000, tzinfo=utc),
+        dt.datetime(2024, 4, 22, tzinfo=utc), None, None, None,
+    ]

@@ -1,6 +1,6 @@
 """The trend assets end to end with the real IO manager on the 12 sample weeks: one run versus
 week-by-week runs, an independent recomputation from the `songs` files, the report files and
-metadata, the SQL examples on DuckDB, and a lake on S3."""
+metadata, and a lake on S3. The shipped SQL on the trend tables is tested in test_sql_queries."""
 
 import base64
 import io
@@ -10,7 +10,6 @@ from pathlib import Path
 
 import boto3
 import dagster as dg
-import duckdb
 import matplotlib.image
 import pandas as pd
 import pyarrow.parquet as pq
@@ -23,7 +22,6 @@ from spotify_assets_tests.conftest import SAMPLE_WEEKS, run_weeks
 
 LAKE_TABLES = ["raw_playlist", "playlists", "songs", "albums", "artists"]
 TREND_TABLES = ["chart_history", "chart_movements", "artist_trends"]
-SQL_DIR = Path(__file__).parents[1] / "spotify_assets" / "sql"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -43,12 +41,10 @@ def trends_only_job(defs: dg.Definitions) -> dg.JobDefinition:
 
 
 @pytest.fixture(scope="module")
-def one_run(tmp_path_factory):
+def one_run(sample_lake):
     """Every sample week through the whole weekly job (lake, trends, report) in a single run."""
-    lake = tmp_path_factory.mktemp("one_run") / "lake"
-    result = run_weeks(build_definitions(load_settings({"SPOTIFY_ASSETS_LAKE": str(lake)})), SAMPLE_WEEKS[0], SAMPLE_WEEKS[-1])
-    assert result.success
-    return lake, result
+    assert sample_lake.result.success
+    return Path(sample_lake.lake), sample_lake.result
 
 
 def copy_lake_tables(source: Path, target: Path) -> None:
@@ -180,48 +176,6 @@ def test_the_report_is_written_next_to_the_data_and_shown_in_the_ui(one_run):
     # the file version links the image beside it instead of embedding it
     assert "](top_artists.png)" in (folder / "report.md").read_text()
     assert not (lake / "weekly_report").exists()
-
-
-@pytest.fixture(scope="module")
-def duckdb_lake(one_run):
-    lake, _ = one_run
-    con = duckdb.connect()
-    for table in ["playlists", "chart_movements", "artist_trends"]:
-        # as the catalog's views read the lake: week is a VARCHAR partition key, as in Athena
-        con.execute(
-            f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{lake}/{table}/*/*.parquet', "
-            "hive_partitioning = true, hive_types = {'week': VARCHAR})"
-        )
-    yield con, lake
-    con.close()
-
-
-def test_climbers_sql(duckdb_lake):
-    con, lake = duckdb_lake
-    rows = con.execute((SQL_DIR / "climbers.sql").read_text()).fetchall()
-    movements = read_lake(lake, "chart_movements")
-    latest = movements[(movements["week"] == SAMPLE_WEEKS[-1]) & (movements["status"] == "up")]
-    names = read_lake(lake, "playlists").query("week == @SAMPLE_WEEKS[-1]").set_index("playlist_id")["playlist_name"]
-    expected = []
-    for playlist_id, group in sorted(latest.groupby("playlist_id"), key=lambda item: names[item[0]]):
-        top = group.sort_values(["change", "position", "song_id"], ascending=[False, True, True]).head(5)
-        expected += [
-            (SAMPLE_WEEKS[-1], names[playlist_id], rank, r.song_name, r.artist_name, r.previous_position, r.position, r.change, r.weeks_on_chart, r.peak_position)
-            for rank, r in enumerate(top.itertuples(), start=1)
-        ]
-    assert rows == expected and len(rows) == 15
-
-
-def test_artist_trends_sql(duckdb_lake):
-    con, lake = duckdb_lake
-    rows = con.execute((SQL_DIR / "artist_trends.sql").read_text()).fetchall()
-    trends = read_lake(lake, "artist_trends")
-    latest = trends[(trends["week"] == SAMPLE_WEEKS[-1]) & (trends["playlist_id"] == "*") & (trends["appearances"] > 0)]
-    top = latest.sort_values(["appearances", "appearances_change", "artist_name", "artist_id"], ascending=[False, False, True, True]).head(20)
-    assert [(r[1], r[2], r[5], r[6]) for r in rows] == [
-        (r.artist_name, r.appearances, r.appearances_change, r.is_new) for r in top.itertuples()
-    ]
-    assert all(r[0] == SAMPLE_WEEKS[-1] and r[3] == round(100 * a / b, 1) for r, a, b in zip(rows, top["appearances"], top["playlist_songs"]))
 
 
 def test_trends_and_report_on_an_s3_lake(s3_lake):

@@ -6,10 +6,13 @@ shows up in `make dev` afterwards.
 
 import sys
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import dagster as dg
 
-from spotify_assets.settings import load_settings
+from spotify_assets.cli.sql import resolve_catalog
+from spotify_assets.partitions import weekly_partitions
+from spotify_assets.settings import Settings, load_settings
 from spotify_assets.spotify.errors import SpotifySourceError
 from spotify_assets.spotify.replay import ReplaySource
 
@@ -30,37 +33,70 @@ def _row_counts(result: dg.ExecuteInProcessResult) -> dict[str, int]:
     return counts
 
 
-def _check_lines(result: dg.ExecuteInProcessResult) -> list[str]:
+def _check_lines(result: dg.ExecuteInProcessResult, newest_week: str) -> list[str]:
     tally: dict[str, Counter] = defaultdict(Counter)
     failures: list[str] = []
+    stale: list[str] = []
     for evaluation in result.get_asset_check_evaluations():
         name = f"{evaluation.asset_key.to_user_string()}.{evaluation.check_name}"
         warning = evaluation.severity == dg.AssetCheckSeverity.WARN
         outcome = "passed" if evaluation.passed else "warned" if warning else "failed"
         tally[name][outcome] += 1
-        if not evaluation.passed:
-            week = evaluation.partition or "latest week"
-            failures.append(f"  {outcome.upper()} {name} ({week}): {evaluation.description}")
+        if evaluation.passed:
+            continue
+        if evaluation.check_name == "freshness_check":
+            stale.append(evaluation.asset_key.to_user_string())
+        else:
+            failures.append(f"  {outcome.upper()} {name} ({evaluation.partition or 'latest week'}): {evaluation.description}")
     lines = [
         f"  {name:<42} {counts['passed']:>3} passed  {counts['failed']:>3} failed  {counts['warned']:>3} warned"
         for name, counts in sorted(tally.items())
     ]
+    if stale:
+        failures.append(
+            f"  freshness warns on {len(stale)} tables: the newest week here is {newest_week}, "
+            f"not the last completed week ({weekly_partitions.get_last_partition_key()})"
+        )
     return lines + failures[:20]
+
+
+def _catalog_lines(settings: Settings) -> list[str]:
+    """Where the SQL catalog is and a command to paste."""
+    sql = Path(sys.executable).parent / "spotify-assets-sql"
+    if settings.lake_is_s3:
+        if not settings.glue_database:
+            return ["Catalog:  none for an S3 lake without GLUE_DATABASE (set it for Glue + Athena)"]
+        return [
+            f"Catalog:  Glue database {settings.glue_database} (Athena)",
+            f"SQL:      {sql} --athena top_artists",
+        ]
+    # ready to paste into a fresh shell: name the catalog unless it is where the command looks anyway
+    found = resolve_catalog(None, environ={})
+    catalog = "" if found == Path(settings.catalog_path) else f" --catalog {settings.catalog_path}"
+    return [
+        f"Catalog:  {settings.catalog_path} (DuckDB, one view per table)",
+        f"SQL:      {sql}{catalog} top_artists",
+        f'          {sql}{catalog} "select week, count(*) as songs from songs group by week order by week"',
+    ]
 
 
 def main() -> int:
     from spotify_assets.definitions import defs
 
     settings = load_settings()
-    try:
-        weeks = ReplaySource(settings.replay_dir).weeks()
-    except SpotifySourceError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    if settings.live:
+        # The API serves only the current state of a playlist: live means the week that just ended.
+        weeks, origin = [weekly_partitions.get_last_partition_key()], "the Spotify Web API"
+    else:
+        try:
+            weeks, origin = ReplaySource(settings.replay_dir).weeks(), settings.replay_dir
+        except SpotifySourceError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     if not weeks:
         print(f"error: no week folders (YYYY-MM-DD) in SPOTIFY_REPLAY_DIR={settings.replay_dir}", file=sys.stderr)
         return 1
-    print(f"Materializing {len(weeks)} weeks ({weeks[0]} … {weeks[-1]}) from {settings.replay_dir}")
+    print(f"Materializing {len(weeks)} week(s) ({weeks[0]} … {weeks[-1]}) from {origin}")
     print(f"into {settings.lake} in one run …", flush=True)
 
     job = defs.resolve_job_def("weekly_lake")
@@ -80,16 +116,17 @@ def main() -> int:
         if table in counts:
             print(f"  {table:<16} {counts[table]:>8,}")
     print("\nChecks (inline checks: one evaluation per week; schema change and freshness: one per run):")
-    print("\n".join(_check_lines(result)) or "  none ran")
-    if any("freshness_check" in line and "WARNED" in line for line in _check_lines(result)):
-        print(f"  (freshness warns when the newest week materialized, here {weeks[-1]}, is not the last completed week)")
+    print("\n".join(_check_lines(result, weeks[-1])) or "  none ran")
     print(f"\nLake:     {settings.lake}/<table>/week=<YYYY-MM-DD>/part-0.parquet")
     print(f"Report:   {settings.lake}/reports/week={weeks[-1]}/report.md (and top_artists.png)")
+    print("\n".join(_catalog_lines(settings)))
     print("UI:       make dev, then open http://127.0.0.1:3000 (this run is in its history)")
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:
                 print(f"\nerror in {event.step_key}: {event.step_failure_data.error.message}", file=sys.stderr)
+            elif event.event_type_value == "RESOURCE_INIT_FAILURE":
+                print(f"\nerror setting up resources: {event.event_specific_data.error.message}", file=sys.stderr)
         return 1
     return 0
 

@@ -1,9 +1,13 @@
 """`SpotifyResource`: picks the playlist source, live Spotify API or recorded replay."""
 
 import dagster as dg
+from pydantic import Field
 
+from spotify_assets.spotify.auth import DEFAULT_ACCOUNTS_URL, Credentials
+from spotify_assets.spotify.client import DEFAULT_API_URL, LiveSource
 from spotify_assets.spotify.ids import parse_playlist_ids
 from spotify_assets.spotify.replay import ReplaySource
+from spotify_assets.spotify.retry import RetryPolicy
 from spotify_assets.spotify.source import PlaylistSource
 
 
@@ -18,6 +22,16 @@ class SpotifyResource(dg.ConfigurableResource):
     client_id: str | None = None
     client_secret: str | None = None
     refresh_token: str | None = None
+    api_url: str = Field(default=DEFAULT_API_URL, description="Web API base URL (SPOTIFY_API_URL).")
+    accounts_url: str = Field(default=DEFAULT_ACCOUNTS_URL, description="Accounts service URL (SPOTIFY_ACCOUNTS_URL).")
+    max_retry_after_s: float = Field(
+        default=60, description="Longest Retry-After waited out; a longer one fails the week at once."
+    )
+    max_retries: int = Field(default=4, description="Retries of one request on 5xx, timeouts and 429s.")
+    max_week_age_days: int = Field(
+        default=7, description="Live extraction refuses weeks that ended longer ago than this."
+    )
+    max_workers: int = Field(default=4, description="Playlists fetched at the same time.")
 
     @property
     def mode(self) -> str:
@@ -31,8 +45,12 @@ class SpotifyResource(dg.ConfigurableResource):
 
     def source(self) -> PlaylistSource:
         if self.mode == "live":
-            raise dg.Failure(
-                "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET are set, but this build has no live "
-                "Spotify source yet. Unset them to replay recorded snapshots from SPOTIFY_REPLAY_DIR."
+            return LiveSource(
+                Credentials(self.client_id, self.client_secret, self.refresh_token),
+                api_url=self.api_url,
+                accounts_url=self.accounts_url,
+                policy=RetryPolicy(max_retry_after_s=self.max_retry_after_s, max_retries=self.max_retries),
+                max_week_age_days=self.max_week_age_days,
+                max_workers=self.max_workers,
             )
         return ReplaySource(self.replay_dir)

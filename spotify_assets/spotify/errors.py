@@ -15,3 +15,44 @@ class PlaylistNotFoundError(SpotifySourceError):
 
 class WeekNotAvailableError(SpotifySourceError):
     """The source has nothing for the requested week (no replay folder, or a past week live)."""
+
+
+# Live source (Spotify Web API). Every message names the playlist and says what to do; none holds
+# a credential, a token or an Authorization header.
+
+
+class SpotifyCredentialsError(SpotifySourceError):
+    """The accounts service refused the credentials (400/401 on the token endpoint)."""
+
+
+class PlaylistForbiddenError(SpotifySourceError):
+    """403: the authenticated account may not read this playlist's items."""
+
+
+class EditorialPlaylistError(PlaylistNotFoundError):
+    """404 on a Spotify-owned editorial or algorithmic playlist (id starting 37i9dQZ)."""
+
+
+class RateLimitedError(SpotifySourceError):
+    """429 with a Retry-After longer than the configured cap, or too many 429s in a row."""
+
+
+class QuotaExceededError(SpotifySourceError):
+    """429 whose body says QUOTA_EXCEEDED: the developer account's quota is spent."""
+
+
+class SpotifyUnavailableError(SpotifySourceError):
+    """5xx, timeouts or connection errors that outlasted the retries, or any other HTTP error."""
+
+
+class WeekFetchError(SpotifySourceError):
+    """One or more playlists of a week failed; `failures` maps each playlist id to its error."""
+
+    def __init__(self, week: str, failures: "dict[str, SpotifySourceError]", total: int):
+        self.week = week
+        self.failures = failures
+        lines = "\n".join(f"- {pid}: {err}" for pid, err in failures.items())
+        super().__init__(
+            f"{len(failures)} of {total} playlists could not be read for week {week}, so nothing "
+            f"of that week was written:\n{lines}"
+        )

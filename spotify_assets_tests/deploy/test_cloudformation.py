@@ -1,0 +1,191 @@
+"""The AWS template, read the way an account's reviewer reads it: it lints clean, the buckets are
+encrypted, private, TLS-only and versioned, the raw zone is tiered, and no IAM statement grants
+more than the actions and resources it names."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from cfnlint.api import lint_file
+from cfnlint.decode import cfn_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "deploy" / "cloudformation" / "spotify-assets.yaml"
+
+# Actions that AWS authorizes only on Resource "*" (no resource-level permissions exist for them).
+RESOURCE_STAR_ONLY_ACTIONS = {
+    "ecr:GetAuthorizationToken",
+    "ecs:RegisterTaskDefinition",
+    "ecs:DescribeTaskDefinition",
+    "ec2:DescribeNetworkInterfaces",
+}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    return cfn_yaml.load(str(TEMPLATE))
+
+
+def resources_of_type(template: dict, type_: str) -> dict[str, dict]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == type_}
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def refers_to(value, logical_id: str) -> bool:
+    return value == {"Ref": logical_id} or value == {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def policy_documents(template: dict) -> list[tuple[str, dict]]:
+    """Every IAM policy document of the template, named by where it sits."""
+    docs = []
+    for name, res in template["Resources"].items():
+        props = res.get("Properties", {})
+        if res["Type"] == "AWS::IAM::Role":
+            for policy in props.get("Policies", []):
+                docs.append((f"{name}/{policy['PolicyName']}", policy["PolicyDocument"]))
+        elif res["Type"] in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::S3::BucketPolicy"):
+            docs.append((name, props["PolicyDocument"]))
+    return docs
+
+
+def test_template_passes_cfn_lint_with_no_error_or_warning():
+    matches = lint_file(TEMPLATE)
+    findings = [f"{m.rule.id} {m.message} (line {m.linenumber})" for m in matches if m.rule.id[0] in "EW"]
+    assert not findings, "cfn-lint findings:\n" + "\n".join(findings)
+
+
+def test_every_bucket_is_encrypted_private_and_tls_only(template):
+    buckets = resources_of_type(template, "AWS::S3::Bucket")
+    policies = resources_of_type(template, "AWS::S3::BucketPolicy").values()
+    assert {"LakeBucket", "OpsBucket"} <= set(buckets)
+    for name, bucket in buckets.items():
+        props = bucket["Properties"]
+        rules = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        algorithms = {r["ServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in rules}
+        assert algorithms and algorithms <= {"aws:kms", "aws:kms:dsse", "AES256"}, name
+
+        block = props["PublicAccessBlockConfiguration"]
+        flags = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+        assert all(block.get(flag) is True for flag in flags), f"{name}: {dict(block)}"
+
+        assert props["VersioningConfiguration"]["Status"] == "Enabled", name
+
+        own_policies = [p for p in policies if refers_to(p["Properties"]["Bucket"], name)]
+        tls_denies = [
+            s
+            for p in own_policies
+            for s in as_list(p["Properties"]["PolicyDocument"]["Statement"])
+            if s["Effect"] == "Deny"
+            and s["Principal"] == "*"
+            and "s3:*" in as_list(s["Action"])
+            and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") in ("false", False)
+        ]
+        assert tls_denies, f"{name} has no bucket policy denying aws:SecureTransport = false"
+        covered = [r for s in tls_denies for r in as_list(s["Resource"])]
+        assert any(refers_to(r, name) for r in covered), f"{name}: the bucket itself is not covered"
+        assert {"Fn::Sub": f"${{{name}.Arn}}/*"} in covered, f"{name}: its objects are not covered"
+
+
+def test_lake_bucket_tiers_the_raw_zone_and_expires_old_versions(template):
+    lake = template["Resources"]["LakeBucket"]
+    assert lake["DeletionPolicy"] == "Retain", "deleting the stack must not delete the lake"
+    rules = lake["Properties"]["LifecycleConfiguration"]["Rules"]
+    raw_rules = [
+        r
+        for r in rules
+        if r["Status"] == "Enabled"
+        and r.get("Prefix", r.get("Filter", {}).get("Prefix")) == {"Fn::Sub": "${LakePrefix}/raw_playlist/"}
+    ]
+    assert raw_rules, "no enabled lifecycle rule on <lake prefix>/raw_playlist/"
+    classes = [t["StorageClass"] for r in raw_rules for t in r.get("Transitions", [])]
+    assert "STANDARD_IA" in classes and "GLACIER_IR" in classes, classes
+    assert any("NoncurrentVersionExpiration" in r and r["Status"] == "Enabled" for r in rules)
+
+
+def test_no_iam_statement_grants_wildcards(template):
+    """Allow statements name their actions (no `*`, no `service:*`, no NotAction) and their
+    resources (`*` only for the few actions AWS cannot scope)."""
+    offending = []
+    for where, doc in policy_documents(template):
+        for statement in as_list(doc["Statement"]):
+            if statement["Effect"] != "Allow":
+                continue
+            actions = as_list(statement.get("Action", []))
+            resources = as_list(statement.get("Resource", []))
+            problems = []
+            if "NotAction" in statement or "NotResource" in statement:
+                problems.append("NotAction/NotResource")
+            problems += [f"wildcard action {a}" for a in actions if a == "*" or str(a).endswith(":*")]
+            if "*" in resources:
+                problems += [f"{a} on *" for a in actions if a not in RESOURCE_STAR_ONLY_ACTIONS]
+            if problems:
+                offending.append(f"{where} {statement.get('Sid', '')}: {', '.join(problems)}")
+    assert not offending, "over-broad IAM statements:\n" + "\n".join(offending)
+
+
+def test_service_roles_trust_one_service_of_this_account(template):
+    for name, role in resources_of_type(template, "AWS::IAM::Role").items():
+        for statement in as_list(role["Properties"]["AssumeRolePolicyDocument"]["Statement"]):
+            assert set(statement["Principal"]) == {"Service"}, name
+            assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}, name
+
+
+def test_crawler_role_reads_the_lake_prefix_and_writes_only_the_lake_database(template):
+    statements = template["Resources"]["GlueCrawlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    s3_actions = {a for s in statements for a in as_list(s["Action"]) if a.startswith("s3:")}
+    assert s3_actions == {"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"}
+    get_object = next(s for s in statements if "s3:GetObject" in as_list(s["Action"]))
+    assert get_object["Resource"] == {"Fn::Sub": "${LakeBucket.Arn}/${LakePrefix}/*"}
+    list_bucket = next(s for s in statements if "s3:ListBucket" in as_list(s["Action"]))
+    assert list_bucket["Condition"]["StringLike"]["s3:prefix"]
+
+    glue = [s for s in statements if any(a.startswith("glue:") for a in as_list(s["Action"]))]
+    assert not [a for s in glue for a in as_list(s["Action"]) if "Delete" in a]
+    glue_resources = [r["Fn::Sub"] for s in glue for r in as_list(s["Resource"])]
+    assert all(r.endswith((":catalog", "database/${GlueDatabaseName}", "table/${GlueDatabaseName}/*")) for r in glue_resources)
+
+
+def test_runs_read_only_the_spotify_secret_which_has_no_value_in_the_template(template):
+    secret = template["Resources"]["SpotifySecret"]["Properties"]
+    assert "SecretString" not in secret and "GenerateSecretString" not in secret
+    grants = [
+        s
+        for where, doc in policy_documents(template)
+        for s in as_list(doc["Statement"])
+        if any(str(a).startswith("secretsmanager:") for a in as_list(s["Action"]))
+    ]
+    assert grants
+    for statement in grants:
+        resources = [r for r in as_list(statement["Resource"]) if r != {"Ref": "AWS::NoValue"}]
+        for resource in resources:
+            assert resource == {"Ref": "SpotifySecret"} or "DagsterDatabaseSecretArn" in str(resource), statement
+
+
+def test_athena_workgroup_enforces_an_encrypted_result_location(template):
+    config = template["Resources"]["AthenaWorkGroup"]["Properties"]["WorkGroupConfiguration"]
+    assert config["EnforceWorkGroupConfiguration"] is True
+    assert config["ResultConfiguration"]["OutputLocation"] == {"Fn::Sub": "s3://${OpsBucket}/athena-results/"}
+    assert config["ResultConfiguration"]["EncryptionConfiguration"]["EncryptionOption"] in ("SSE_S3", "SSE_KMS")
+    assert config["BytesScannedCutoffPerQuery"]
+
+
+def test_instance_config_matches_the_template(template):
+    """The run launcher registers task definitions under the prefix the services may run, and
+    writes compute logs where the run policy lets it."""
+    instance = yaml.safe_load((ROOT / "deploy" / "dagster.yaml").read_text())
+    prefix = instance["run_launcher"]["config"]["task_definition_prefix"]
+    assert prefix == template["Parameters"]["RunTaskDefinitionPrefix"]["Default"]
+    compute_prefix = instance["compute_logs"]["config"]["prefix"]
+    run_policy = str(template["Resources"]["DagsterRunPolicy"]["Properties"]["PolicyDocument"])
+    assert f"${{OpsBucket.Arn}}/{compute_prefix}/*" in run_policy
+
+
+def test_readme_uses_only_outputs_the_stack_has(template):
+    readme = (ROOT / "README.md").read_text()
+    used = set(re.findall(r"\$\(out (\w+)\)", readme))
+    assert used, "README's Deploy on AWS section reads no stack output"
+    assert used <= set(template["Outputs"]), used - set(template["Outputs"])
