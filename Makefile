@@ -20,20 +20,25 @@ $(DEV_STAMP): pyproject.toml | $(VENV)/bin/uv
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev]'
 	touch $@ $(RUN_STAMP)
 
-$(DAGSTER_HOME):
-	mkdir -p $@
-	test -f $@/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $@/dagster.yaml
+INSTANCE_CONFIG := $(DAGSTER_HOME)/dagster.yaml
+
+# The local instance: SQLite storage in DAGSTER_HOME, telemetry off, one `spotify_api` slot.
+# Written once; edit it there (it is never overwritten).
+$(INSTANCE_CONFIG):
+	mkdir -p $(@D)
+	cp scripts/dagster.yaml $@
 
 ## Materialize every recorded sample week in one run and print a summary.
-run: $(RUN_STAMP) | $(DAGSTER_HOME)
+run: $(RUN_STAMP) | $(INSTANCE_CONFIG)
 	$(PY) -m spotify_assets.cli.run
 
 ## The whole test suite (what CI runs).
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) | $(INSTANCE_CONFIG)
 	$(PY) -m pytest
 
-## The Dagster UI (webserver + daemon) on http://127.0.0.1:3000.
-dev: $(RUN_STAMP) | $(DAGSTER_HOME)
+## The Dagster UI (webserver + daemon) on http://127.0.0.1:3000; runs, backfills and schedule
+## state persist in DAGSTER_HOME. Same code location as `dagster dev` alone (pyproject.toml).
+dev: $(RUN_STAMP) | $(INSTANCE_CONFIG)
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${PORT:-3000}
 
 ## SQL on the local DuckDB catalog: make sql Q="select ..." or Q=top_artists; without Q, the list.

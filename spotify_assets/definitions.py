@@ -71,6 +71,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         schedules=[weekly_lake_schedule],
         sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness, name="lake_freshness_sensor")],
         resources=build_resources(settings),
+        # The assets form one chain (raw -> tables -> catalog) whose data crosses steps through the
+        # lake anyway: one process per run instead of one per step saves seconds of imports per step.
+        executor=dg.in_process_executor,
     )
 
 

@@ -473,6 +473,16 @@ def preview_markdown(data: pa.Table, rows: int = _PREVIEW_ROWS) -> str:
     return "\n".join(lines)
 
 
+def _week_heads(data: pa.Table, weeks: Sequence[str], rows: int = _PREVIEW_ROWS) -> dict[str, pa.Table]:
+    """The first rows of each week of a multi-week table (its `week` column dropped)."""
+    data, week_column = _split_week_column(data)
+    return {week: data.filter(pc.equal(week_column, week)).slice(0, rows) for week in weeks}
+
+
+def _uri_value(uri: str) -> dg.MetadataValue:
+    return dg.MetadataValue.url(uri) if _is_s3(uri) else dg.MetadataValue.path(uri)
+
+
 # --- Dagster ---------------------------------------------------------------------------------
 
 
@@ -511,7 +521,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         metadata: dict[str, Any] = {
             "dagster/row_count": sum(w.rows for w in written),
             "dagster/column_schema": column_schema(head.schema),
-            "dagster/uri": dg.MetadataValue.url(uri) if _is_s3(uri) else dg.MetadataValue.path(uri),
+            "dagster/uri": _uri_value(uri),
             "dagster/table_name": table,
             "preview": dg.MetadataValue.md(preview_markdown(head)),
             "bytes": sum(w.bytes for w in written),
@@ -519,6 +529,20 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         if multi:
             metadata["weeks"] = len(written)
             metadata["rows_by_week"] = dg.MetadataValue.json({w.week: w.rows for w in written})
+            # Each week's materialization event (what the UI shows for a partition) gets that
+            # week's own row count, folder, size and preview instead of the whole run's.
+            heads = _week_heads(arrow, [w.week for w in written])
+            for w in written:
+                context.step_context.add_asset_metadata(
+                    {
+                        "dagster/row_count": w.rows,
+                        "dagster/uri": _uri_value(week_uri(self.base_uri, table, w.week)),
+                        "preview": dg.MetadataValue.md(preview_markdown(conform(table, heads[w.week]))),
+                        "bytes": w.bytes,
+                    },
+                    asset_key=context.asset_key,
+                    partition_key=w.week,
+                )
         context.add_output_metadata(metadata)
 
     def load_input(self, context: dg.InputContext) -> TableLike:

@@ -161,15 +161,19 @@ def test_multi_week_output_one_file_per_week(lake: str):
     assert rows[WEEKS[2]]["song_name"].to_pylist() == ["c"]
     assert list_weeks(lake, "songs") == WEEKS
 
-    materializations = result.asset_materializations_for_node("songs")
-    assert sorted(m.partition for m in materializations) == WEEKS
-    metadata = materializations[0].metadata
-    assert METADATA_KEYS | {"weeks", "rows_by_week"} <= set(metadata)
-    assert metadata["dagster/row_count"].value == 3
-    assert metadata["weeks"].value == 3
-    assert metadata["rows_by_week"].value == {WEEKS[0]: 2, WEEKS[1]: 0, WEEKS[2]: 1}
-    assert metadata["dagster/uri"].value == f"{lake}/songs"
-    assert "week" not in {c.name for c in metadata["dagster/column_schema"].value.columns}
+    # the UI shows one materialization per week: each carries that week's own figures
+    by_week = {m.partition: m.metadata for m in result.asset_materializations_for_node("songs")}
+    assert sorted(by_week) == WEEKS
+    for week, metadata in by_week.items():
+        assert METADATA_KEYS | {"weeks", "rows_by_week"} <= set(metadata)
+        assert metadata["dagster/row_count"].value == rows[week].num_rows
+        assert metadata["dagster/uri"].value == f"{lake}/songs/week={week}"
+        assert metadata["weeks"].value == 3
+        assert metadata["rows_by_week"].value == {WEEKS[0]: 2, WEEKS[1]: 0, WEEKS[2]: 1}
+        assert "week" not in {c.name for c in metadata["dagster/column_schema"].value.columns}
+    assert "| a1 |" in by_week[WEEKS[0]]["preview"].value and "| c |" not in by_week[WEEKS[0]]["preview"].value
+    assert "| c |" in by_week[WEEKS[2]]["preview"].value
+    assert by_week[WEEKS[1]]["preview"].value.count("\n") == 1  # header and rule only
 
 
 def test_multi_week_input_restores_week(lake: str):

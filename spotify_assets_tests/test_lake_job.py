@@ -47,14 +47,18 @@ def test_two_weeks_in_one_run_write_every_table_and_check_each_week(lake_env):
     assert all(sorted(weeks) == SAMPLE_WEEKS[:2] for weeks in by_check.values())
 
     materializations = {
-        m.asset_key.to_user_string(): m.metadata
+        (m.asset_key.to_user_string(), m.partition): m.metadata
         for m in (e.event_specific_data.materialization for e in result.get_asset_materialization_events())
+        if m.asset_key.to_user_string() in TABLES  # the lake's tables, not the catalog
     }
-    songs = materializations["songs"]
-    for key in ("dagster/row_count", "dagster/column_schema", "dagster/uri", "dagster/table_name", "preview"):
-        assert key in songs, key
-    assert songs["dagster/row_count"].value == pq.read_table(lake / "songs").num_rows
-    assert [c.name for c in songs["dagster/column_schema"].schema.columns] == TABLE_SCHEMAS["songs"].names
+    assert set(materializations) == {(t, w) for t in TABLES for w in SAMPLE_WEEKS[:2]}
+    for (table, week), metadata in materializations.items():
+        for key in ("dagster/row_count", "dagster/column_schema", "dagster/uri", "dagster/table_name", "preview"):
+            assert key in metadata, key
+        week_dir = lake / table / f"week={week}"
+        assert metadata["dagster/row_count"].value == pq.read_table(week_dir / "part-0.parquet").num_rows
+        assert metadata["dagster/uri"].value == str(week_dir)
+        assert [c.name for c in metadata["dagster/column_schema"].schema.columns] == TABLE_SCHEMAS[table].names
 
 
 def test_rerun_replaces_the_week_and_adds_no_file(lake_env):

@@ -196,10 +196,8 @@ def test_dagster_asset_materialize_of_the_current_week_against_a_compatible_endp
     week = last_week()
 
     result = subprocess.run(
-        # in-process: the multiprocess default is covered by test_cli.py; here it only adds a
-        # Python start per step
         [DAGSTER, "asset", "materialize", "-m", "spotify_assets.definitions", "--select", "raw_playlist*",
-         "--partition", week, "--config-json", '{"execution": {"config": {"in_process": {}}}}'],
+         "--partition", week],
         env=env, capture_output=True, text=True, timeout=300,
     )
 

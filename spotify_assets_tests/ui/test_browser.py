@@ -1,0 +1,85 @@
+"""The Dagster UI itself, in Debian's headless Chromium: the asset graph and a partitions page.
+Screenshots land in test-artifacts/ for a human to look at."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from spotify_assets_tests.ui.conftest import UiLake
+from spotify_assets_tests.ui.dagster_dev import LOCATION, ROOT, DagsterDev
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium dials out at start-up; on a closed network
+# those connections are refused and slow every page.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+TIMEOUT_MS = 60_000
+TABLES = ["raw_playlist", "playlists", "songs", "albums", "artists"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's Chromium with "
+            "`apt-get update && apt-get install -y chromium` (.ci/run does this before `make test`)"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield page
+    finally:
+        page.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path
+
+
+def test_asset_graph_shows_the_lake_assets(dagster_dev: DagsterDev, ui_lake: UiLake, page: Page):
+    page.goto(f"{dagster_dev.url}/locations/{LOCATION}/asset-groups/lake")
+    for table in TABLES:
+        expect(page.get_by_text(table, exact=True).first).to_be_visible()
+    # every node of the group shows its checks and how many of its weekly partitions are filled
+    expect(page.get_by_text("Asset checks").first).to_be_visible()
+    expect(page.get_by_text("150 partitions").first).to_be_visible()
+    assert screenshot(page, "ui-asset-graph.png").stat().st_size > 10_000
+
+
+def test_partitions_page_shows_the_materialized_weeks(dagster_dev: DagsterDev, ui_lake: UiLake, page: Page):
+    week = ui_lake.weeks[-1]  # written by the 6-week backfill
+    page.goto(f"{dagster_dev.url}/assets/songs?view=partitions&partition={week}")
+    expect(page.get_by_text(f"Materialized ({len(ui_lake.weeks)})")).to_be_visible()
+    for materialized in ui_lake.weeks:
+        expect(page.get_by_text(materialized, exact=True).first).to_be_visible()
+    # the selected week's own materialization: its metadata as the IO manager recorded it
+    expect(page.get_by_text("dagster/row_count")).to_be_visible()
+    expect(page.get_by_text("dagster/column_schema")).to_be_visible()
+    expect(page.get_by_text(re.compile(rf"week={week}"))).to_be_visible()
+    assert screenshot(page, "ui-songs-partitions.png").stat().st_size > 10_000
+
+
+def test_checks_tab_lists_the_per_week_checks(dagster_dev: DagsterDev, ui_lake: UiLake, page: Page):
+    page.goto(f"{dagster_dev.url}/assets/songs?view=checks")
+    for check in ("albums_exist", "artists_exist", "unique_key", "duration_positive"):
+        expect(page.get_by_text(check, exact=True).first).to_be_visible()
+    assert screenshot(page, "ui-songs-checks.png").stat().st_size > 10_000
