@@ -24,13 +24,14 @@ def _range_tags(first: str, last: str) -> dict[str, str]:
 
 
 def _row_counts(result: dg.ExecuteInProcessResult) -> dict[str, int]:
-    counts = {}
+    """Rows per table over the run: each week's materialization carries that week's count."""
+    counts: Counter = Counter()
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         row_count = materialization.metadata.get("dagster/row_count")
         if row_count is not None:
-            counts[materialization.asset_key.to_user_string()] = row_count.value
-    return counts
+            counts[materialization.asset_key.to_user_string()] += row_count.value
+    return dict(counts)
 
 
 def _check_lines(result: dg.ExecuteInProcessResult, newest_week: str) -> list[str]:
