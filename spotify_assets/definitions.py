@@ -4,7 +4,9 @@ import dagster as dg
 
 from spotify_assets.assets.catalog import lake_catalog
 from spotify_assets.assets.raw import raw_playlist
+from spotify_assets.assets.report import weekly_report
 from spotify_assets.assets.tables import lake_tables
+from spotify_assets.assets.trends import music_trends
 from spotify_assets.checks import freshness_checks, schema_change_checks
 from spotify_assets.io_manager import ParquetIOManager
 from spotify_assets.jobs import weekly_lake_job, weekly_lake_schedule
@@ -63,8 +65,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     lake_assets = [raw_playlist, lake_tables]
     freshness = freshness_checks(lake_assets)
     return dg.Definitions(
-        assets=[*lake_assets, lake_catalog],
-        asset_checks=[*schema_change_checks(lake_assets), *freshness],
+        assets=[*lake_assets, lake_catalog, music_trends, weekly_report],
+        asset_checks=[*schema_change_checks([*lake_assets, music_trends]), *freshness],
         jobs=[weekly_lake_job],
         schedules=[weekly_lake_schedule],
         sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness, name="lake_freshness_sensor")],

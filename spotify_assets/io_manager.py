@@ -326,6 +326,30 @@ def write_weeks(
     )
 
 
+def write_object(
+    base_uri: str,
+    relative_path: str,
+    data: bytes,
+    *,
+    content_type: str | None = None,
+    s3_endpoint_url: str | None = None,
+) -> str:
+    """Write (replace) one file that is not a table, e.g. a report image, at `<base>/<relative_path>`;
+    returns its URI. Atomic like the Parquet writes."""
+    lake = _lake(base_uri, s3_endpoint_url)
+    path = f"{lake.root}/{relative_path.strip('/')}"
+    if lake.is_s3:
+        with lake.fs.open_output_stream(path, metadata={"Content-Type": content_type} if content_type else None) as out:
+            out.write(data)
+    else:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{uuid.uuid4().hex}.tmp"
+        with open(temp, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+    return lake.uri(path)
+
+
 def _show(values: Iterable[Any], limit: int = 5) -> str:
     shown = sorted(values, key=str)
     more = f" and {len(shown) - limit} more" if len(shown) > limit else ""

@@ -79,12 +79,64 @@ ARTISTS = pa.schema(
     ]
 )
 
+# --- music trends (trends.py): derived from `songs`, week after week --------------------------
+
+CHART_MOVEMENTS = pa.schema(
+    [
+        pa.field("playlist_id", pa.string(), nullable=False),
+        pa.field("song_id", pa.string(), nullable=False),
+        pa.field("position", pa.int32()),  # null on an exit row
+        pa.field("previous_position", pa.int32()),  # null when not on the chart the week before
+        pa.field("change", pa.int32()),  # previous_position - position: positive = climbed
+        pa.field("status", pa.string(), nullable=False),  # new, re-entry, up, down, same, exit
+        pa.field("weeks_on_chart", pa.int32(), nullable=False),
+        pa.field("peak_position", pa.int32(), nullable=False),
+        pa.field("song_name", pa.string()),
+        pa.field("artist_id", pa.string()),  # the song's first artist
+        pa.field("artist_name", pa.string()),
+    ]
+)
+
+# The running state behind chart_movements: every song ever on a playlist, as of the week.
+CHART_HISTORY = pa.schema(
+    [
+        pa.field("playlist_id", pa.string(), nullable=False),
+        pa.field("song_id", pa.string(), nullable=False),
+        pa.field("first_week", pa.date32(), nullable=False),
+        pa.field("last_week", pa.date32(), nullable=False),  # latest week on the chart
+        pa.field("weeks_on_chart", pa.int32(), nullable=False),
+        pa.field("peak_position", pa.int32(), nullable=False),
+        pa.field("last_position", pa.int32(), nullable=False),  # position in last_week
+        pa.field("song_name", pa.string()),
+        pa.field("artist_id", pa.string()),
+        pa.field("artist_ids", pa.list_(pa.string())),
+        pa.field("artist_names", pa.list_(pa.string())),
+    ]
+)
+
+ARTIST_TRENDS = pa.schema(
+    [
+        pa.field("playlist_id", pa.string(), nullable=False),  # "*": every playlist together
+        pa.field("artist_id", pa.string(), nullable=False),
+        pa.field("appearances", pa.int32(), nullable=False),
+        pa.field("playlist_songs", pa.int32(), nullable=False),
+        pa.field("share", pa.float64(), nullable=False),
+        pa.field("previous_appearances", pa.int32(), nullable=False),
+        pa.field("appearances_change", pa.int32(), nullable=False),
+        pa.field("is_new", pa.bool_(), nullable=False),
+        pa.field("artist_name", pa.string()),
+    ]
+)
+
 TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "raw_playlist": RAW_PLAYLIST,
     "playlists": PLAYLISTS,
     "songs": SONGS,
     "albums": ALBUMS,
     "artists": ARTISTS,
+    "chart_movements": CHART_MOVEMENTS,
+    "chart_history": CHART_HISTORY,
+    "artist_trends": ARTIST_TRENDS,
 }
 
 # The grain of each table within one week: these columns are unique and not null.
@@ -94,6 +146,9 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "songs": ("playlist_id", "position"),
     "albums": ("album_id",),
     "artists": ("artist_id",),
+    "chart_movements": ("playlist_id", "song_id"),
+    "chart_history": ("playlist_id", "song_id"),
+    "artist_trends": ("playlist_id", "artist_id"),
 }
 
 # The column the IO manager adds when several weeks travel in one frame; in storage it is the

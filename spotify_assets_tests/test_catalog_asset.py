@@ -7,6 +7,7 @@ import dagster as dg
 import pytest
 
 from spotify_assets.definitions import build_definitions
+from spotify_assets.schemas import TABLE_SCHEMAS
 from spotify_assets.settings import load_settings
 from spotify_assets_tests.conftest import SAMPLE_WEEKS, run_weeks
 from spotify_assets_tests.glue_support import (
@@ -17,7 +18,7 @@ from spotify_assets_tests.glue_support import (
     unset_crawl_transition,
 )
 
-TABLES = ["raw_playlist", "playlists", "songs", "albums", "artists"]
+TABLES = list(TABLE_SCHEMAS)  # the lake tables and the trend tables
 DATABASE = "spotify_lake"
 
 
@@ -62,7 +63,7 @@ def test_the_weekly_job_ends_with_a_duckdb_catalog_of_every_week(sample_lake):
     assert "| `songs` | 12 | 2796 |" in metadata["summary"].value
 
     # nothing stored for the catalog itself: it returns a MaterializeResult, not data
-    assert sorted(p.name for p in Path(settings.lake).iterdir()) == sorted(TABLES)
+    assert sorted(p.name for p in Path(settings.lake).iterdir()) == sorted([*TABLES, "reports"])  # weekly_report's files
     assert Path(settings.catalog_path) == Path(settings.lake).parent / "catalog.duckdb"
 
 
@@ -134,7 +135,7 @@ def test_a_failed_crawl_fails_the_asset_with_glues_message(glue_settings, aws_en
     assert {
         m.asset_key.to_user_string()
         for m in (e.event_specific_data.materialization for e in result.get_asset_materialization_events())
-    } == set(TABLES)
+    } == {*TABLES, "weekly_report"}  # everything but the catalog
 
 
 def test_missing_role_fails_the_run_before_anything_is_written(glue_settings, s3_lake):

@@ -1,12 +1,15 @@
 """What a user types: `dagster asset materialize --partition-range` and `make run`'s entry point."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import dagster as dg
+import pyarrow.parquet as pq
 
+from spotify_assets.schemas import TABLE_SCHEMAS
 from spotify_assets_tests.conftest import SAMPLE_WEEKS
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
@@ -45,8 +48,10 @@ def test_make_run_entry_point_prints_the_summary_and_is_rerun_safe(tmp_path):
     assert "songs" in out and "songs.albums_exist" in out and "12 passed" in out
     assert str(tmp_path / "lake") in out and "make dev" in out
     lake = tmp_path / "lake"
+    songs = pq.read_table(lake / "songs").num_rows
+    assert re.search(rf"^  songs +{songs:,}$", out, re.MULTILINE), out  # rows of every week, not one
     files = sorted(p for p in lake.rglob("*.parquet"))
-    assert len(files) == 5 * len(SAMPLE_WEEKS)
+    assert len(files) == len(TABLE_SCHEMAS) * len(SAMPLE_WEEKS)
     before = {p: p.read_bytes() for p in files}
     second = subprocess.run(command, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert second.returncode == 0

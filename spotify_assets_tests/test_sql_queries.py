@@ -166,3 +166,34 @@ def test_avg_song_length(sample_lake, lake):
     changes = (weekly["mean"].diff() / 1000).tolist()
     assert got[0][3] is None
     assert [r[3] for r in got[1:]] == pytest.approx(changes[1:], abs=0.051)
+
+
+def test_climbers(sample_lake):
+    root = Path(sample_lake.lake)
+    movements, playlists = read_lake(root, "chart_movements"), read_lake(root, "playlists")
+    latest = SAMPLE_WEEKS[-1]
+    names = playlists[playlists["week"] == latest].set_index("playlist_id")["playlist_name"]
+    up = movements[(movements["week"] == latest) & (movements["status"] == "up")]
+    expected = []
+    for playlist_id, group in sorted(up.groupby("playlist_id"), key=lambda item: names[item[0]]):
+        top = group.sort_values(["change", "position", "song_id"], ascending=[False, True, True]).head(5)
+        expected += [
+            (latest, names[playlist_id], rank, r.song_name, r.artist_name, r.previous_position, r.position,
+             r.change, r.weeks_on_chart, r.peak_position)
+            for rank, r in enumerate(top.itertuples(), start=1)
+        ]
+    assert run(sample_lake, "climbers") == expected and len(expected) == 15
+
+
+def test_artist_trends(sample_lake):
+    trends = read_lake(Path(sample_lake.lake), "artist_trends")
+    latest = trends[(trends["week"] == SAMPLE_WEEKS[-1]) & (trends["playlist_id"] == "*") & (trends["appearances"] > 0)]
+    top = latest.sort_values(
+        ["appearances", "appearances_change", "artist_name", "artist_id"], ascending=[False, False, True, True]
+    ).head(20)
+    got = run(sample_lake, "artist_trends")
+    assert [(r[0], r[1], r[2], r[4], r[5], r[6]) for r in got] == [
+        (SAMPLE_WEEKS[-1], r.artist_name, r.appearances, r.previous_appearances, r.appearances_change, r.is_new)
+        for r in top.itertuples()
+    ]
+    assert [r[3] for r in got] == [round(100 * r.appearances / r.playlist_songs, 1) for r in top.itertuples()]

@@ -5,8 +5,9 @@ import dagster as dg
 from spotify_assets.catalog.report import CatalogError
 from spotify_assets.partitions import weekly_partitions
 from spotify_assets.resources.catalog import LakeCatalogResource
+from spotify_assets.schemas import TABLE_SCHEMAS
 
-CATALOGUED = ["raw_playlist", "playlists", "songs", "albums", "artists"]
+CATALOGUED = list(TABLE_SCHEMAS)  # every table with a schema, the trend tables included
 
 
 @dg.asset(

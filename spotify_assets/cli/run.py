@@ -16,7 +16,7 @@ from spotify_assets.settings import Settings, load_settings
 from spotify_assets.spotify.errors import SpotifySourceError
 from spotify_assets.spotify.replay import ReplaySource
 
-TABLE_ORDER = ("raw_playlist", "playlists", "songs", "albums", "artists")
+TABLE_ORDER = ("raw_playlist", "playlists", "songs", "albums", "artists", "chart_movements", "chart_history", "artist_trends")
 
 
 def _range_tags(first: str, last: str) -> dict[str, str]:
@@ -24,13 +24,14 @@ def _range_tags(first: str, last: str) -> dict[str, str]:
 
 
 def _row_counts(result: dg.ExecuteInProcessResult) -> dict[str, int]:
-    counts = {}
+    """Rows per table over the run: each week's materialization carries that week's count."""
+    counts: Counter = Counter()
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         row_count = materialization.metadata.get("dagster/row_count")
         if row_count is not None:
-            counts[materialization.asset_key.to_user_string()] = row_count.value
-    return counts
+            counts[materialization.asset_key.to_user_string()] += row_count.value
+    return dict(counts)
 
 
 def _check_lines(result: dg.ExecuteInProcessResult, newest_week: str) -> list[str]:
@@ -114,10 +115,11 @@ def main() -> int:
     print("\nRows (all weeks):")
     for table in TABLE_ORDER:
         if table in counts:
-            print(f"  {table:<14} {counts[table]:>8,}")
+            print(f"  {table:<16} {counts[table]:>8,}")
     print("\nChecks (inline checks: one evaluation per week; schema change and freshness: one per run):")
     print("\n".join(_check_lines(result, weeks[-1])) or "  none ran")
     print(f"\nLake:     {settings.lake}/<table>/week=<YYYY-MM-DD>/part-0.parquet")
+    print(f"Report:   {settings.lake}/reports/week={weeks[-1]}/report.md (and top_artists.png)")
     print("\n".join(_catalog_lines(settings)))
     print("UI:       make dev, then open http://127.0.0.1:3000 (this run is in its history)")
     if not result.success:
