@@ -12,9 +12,6 @@ from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from PIL import Image
 
 from spotify_assets.schemas import WEEK_COLUMN
 from spotify_assets.trends import ALL_PLAYLISTS, DOWN, EXIT, NEW, RE_ENTRY, SAME, UP, weeks_back
@@ -134,6 +131,11 @@ def top_artists_png(artist_trends: pa.Table, week: str, weeks: int = CHART_WEEKS
         (r for r in overall if r[WEEK_COLUMN] == week and r["appearances"] > 0),
         key=lambda r: (-r["appearances"], names[r["artist_id"]], r["artist_id"]),
     )[:artists]
+
+    # imported here: matplotlib would add about a second to every load of the code location
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from PIL import Image
 
     figure = Figure(figsize=(8, 4), dpi=CHART_DPI, layout="constrained")
     axes = figure.add_subplot()

@@ -18,19 +18,22 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any, Union
 
-import pandas as pd
 import pyarrow as pa
 
 from spotify_assets.schemas import ARTIST_TRENDS, CHART_HISTORY, CHART_MOVEMENTS
+
+if TYPE_CHECKING:  # pandas would add about a second to every load of the code location
+    import pandas as pd
 
 ALL_PLAYLISTS = "*"  # artist_trends.playlist_id of the rows over every playlist together
 
 NEW, RE_ENTRY, UP, DOWN, SAME, EXIT = "new", "re-entry", "up", "down", "same", "exit"
 STATUSES = (NEW, RE_ENTRY, UP, DOWN, SAME, EXIT)
 
-TableLike = pa.Table | pd.DataFrame
+TableLike = Union[pa.Table, "pd.DataFrame"]
 Key = tuple[str, str]
 
 
@@ -87,7 +90,8 @@ def _span(weeks: Sequence[str]) -> str:
 def _records(data: TableLike | None, columns: Sequence[str]) -> list[dict[str, Any]]:
     if data is None:
         return []
-    if isinstance(data, pd.DataFrame):
+    pandas = sys.modules.get("pandas")  # a DataFrame exists only if pandas was imported
+    if pandas is not None and isinstance(data, pandas.DataFrame):
         data = pa.Table.from_pandas(data, preserve_index=False)
     return data.select(list(columns)).to_pylist()
 
