@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     print("start-up …", flush=True)
     results["startup"] = s = _run("bench.startup_bench")
     top = ", ".join(f"{name} {sec:.2f}" for name, sec in s["top_imports"][:4])
-    rows.append(["import spotify_assets.definitions (s)", f"{s['median_s']:.2f} (best {s['best_s']:.2f})",
+    rows.append(["import spotify_assets.definitions (s)", f"{s['median_s']:.3f} (best {s['best_s']:.3f})",
                  f"import dagster alone {s['dagster_alone_median_s']:.2f}",
                  f"{s['median_s'] / s['dagster_alone_median_s']:.2f}", "< 2 s", _verdict(s["median_s"] < 2)])
     rows.append(["  slowest packages, module time (s)", top, "", "", "", ""])
