@@ -44,7 +44,9 @@ def measure() -> dict:
     try:
         credentials = Credentials(fake.client_id, fake.client_secret, fake.refresh_token)
         previous = None
-        for label, items, unchanged in [*((str(n), n, False) for n in SIZES), ("1000, unchanged snapshot_id", 1000, True)]:
+        cases_to_run = [*((f"playlist of {n:,} items", n, False) for n in SIZES),
+                        ("playlist of 1,000 items, snapshot_id unchanged", 1000, True)]
+        for label, items, unchanged in cases_to_run:
             if not unchanged:
                 fake.add_playlist(make_playlist(PID, items, snapshot_id=f"snap-{items}"), shape="2026")
             source = LiveSource(credentials, api_url=fake.api_url, accounts_url=fake.accounts_url)

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for case in api["cases"]:
             rows.append([
-                f"API: playlist of {case['case']} items", f"{case['requests']} req, {case['bytes'] / 1000:,.0f} KB",
+                f"API: {case['case']}", f"{case['requests']} req, {case['bytes'] / 1000:,.0f} KB",
                 f"unfiltered {case['bytes_unfiltered'] / 1000:,.0f} KB", "", f"{case['expected']} req",
                 _verdict(case["requests"] <= case["expected"]),
             ])
