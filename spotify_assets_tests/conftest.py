@@ -4,9 +4,12 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -120,3 +123,13 @@ def fake_spotify():
     fake = FakeSpotify().start()
     yield fake
     fake.stop()
+
+
+def read_lake(lake: Path, table: str) -> pd.DataFrame:
+    """Every week of a table, the week taken from the folder name (not from any SQL engine)."""
+    frames = []
+    for path in sorted((lake / table).glob("week=*/part-0.parquet")):
+        frame = pq.read_table(path).to_pandas()
+        frame["week"] = path.parent.name.removeprefix("week=")
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

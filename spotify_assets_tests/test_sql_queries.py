@@ -11,17 +11,7 @@ import pytest
 
 from spotify_assets.catalog.duckdb_catalog import connect_read_only
 from spotify_assets.cli.sql import QUERIES_DIR, shipped_queries
-from spotify_assets_tests.conftest import SAMPLE_WEEKS
-
-
-def read_lake(lake: Path, table: str) -> pd.DataFrame:
-    """Every week of a table, the week taken from the folder name (not from any SQL engine)."""
-    frames = []
-    for path in sorted((lake / table).glob("week=*/part-0.parquet")):
-        frame = pq.read_table(path).to_pandas()
-        frame["week"] = path.parent.name.removeprefix("week=")
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+from spotify_assets_tests.conftest import SAMPLE_WEEKS, read_lake
 
 
 @pytest.fixture(scope="module")

@@ -18,21 +18,11 @@ import pytest
 from spotify_assets.definitions import build_definitions
 from spotify_assets.partitions import weekly_partitions
 from spotify_assets.settings import load_settings
-from spotify_assets_tests.conftest import SAMPLE_WEEKS, run_weeks
+from spotify_assets_tests.conftest import SAMPLE_WEEKS, read_lake, run_weeks
 
 LAKE_TABLES = ["raw_playlist", "playlists", "songs", "albums", "artists"]
 TREND_TABLES = ["chart_history", "chart_movements", "artist_trends"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def read_lake(lake: Path, table: str) -> pd.DataFrame:
-    """Every week of a table, the week taken from the folder name."""
-    frames = []
-    for path in sorted((lake / table).glob("week=*/part-0.parquet")):
-        frame = pq.read_table(path).to_pandas()
-        frame["week"] = path.parent.name.removeprefix("week=")
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
 
 
 def trends_only_job(defs: dg.Definitions) -> dg.JobDefinition:
