@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
 from spotify_assets.catalog.duckdb_catalog import connect_read_only
