@@ -74,8 +74,6 @@ class WeekTables:
     artists: pa.Table
     # (album_id, release_date as sent) for dates that do not parse at their precision
     unparsed_release_dates: list[tuple[str, str]] = field(default_factory=list)
-    # playlist_id -> (items stored, the paging object's `total`)
-    item_counts: dict[str, tuple[int, int | None]] = field(default_factory=dict)
 
 
 # Items are parsed in slices of about this many bytes: the newline-joined copy of a slice is all
@@ -211,20 +209,19 @@ def _first_rows(keys: pa.Array | pa.ChunkedArray) -> pa.Array:
     return firsts["row_min"].take(pc.sort_indices(firsts["key"])).combine_chunks()
 
 
-def _playlists(raw: pa.Table, songs_kept: dict[str, int]) -> tuple[pa.Table, dict[str, tuple[int, int | None]]]:
+def _playlists(raw: pa.Table, songs_kept: dict[str, int]) -> pa.Table:
     # One row per playlist, read cell by cell: `take` on a chunked column would concatenate it first.
     firsts = _first_rows(raw["playlist_id"]).to_pylist()
     columns = [raw[name] for name in ("playlist_id", "playlist_json", "extracted_at")]
     item_rows = pc.value_counts(raw["playlist_id"].filter(pc.is_valid(raw["position"])))
     stored = {pair["values"].as_py(): pair["counts"].as_py() for pair in item_rows}
-    rows, counts = [], {}
+    rows = []
     for playlist_id, playlist_json, extracted_at in ([c[i].as_py() for c in columns] for i in firsts):
         playlist = json.loads(playlist_json)
         total = (playlist.get(paging_key(playlist) or "", {}) or {}).get("total")
         owner = playlist.get("owner") or {}
         followers = playlist.get("followers") or {}
         items = stored.get(playlist_id, 0)
-        counts[playlist_id] = (items, total)
         rows.append(
             {
                 "playlist_id": playlist_id,
@@ -242,7 +239,7 @@ def _playlists(raw: pa.Table, songs_kept: dict[str, int]) -> tuple[pa.Table, dic
                 "extracted_at": extracted_at,
             }
         )
-    return pa.Table.from_pylist(rows, schema=PLAYLISTS), counts
+    return pa.Table.from_pylist(rows, schema=PLAYLISTS)
 
 
 def _track_of(parsed: pa.Table) -> pa.StructArray:
@@ -346,7 +343,7 @@ def week_tables(raw: pa.Table) -> WeekTables:
     ).cast(ARTISTS)
 
     kept = {pair["values"].as_py(): pair["counts"].as_py() for pair in pc.value_counts(songs["playlist_id"])}
-    playlists, counts = _playlists(raw, kept)
+    playlists = _playlists(raw, kept)
     return WeekTables(
         playlists=playlists,
         songs=songs,
@@ -355,5 +352,4 @@ def week_tables(raw: pa.Table) -> WeekTables:
         unparsed_release_dates=list(
             zip(album_ids.filter(unparsed).to_pylist(), release_dates.filter(unparsed).to_pylist())
         ),
-        item_counts=counts,
     )
