@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from spotify_assets_tests.ui.conftest import UiLake
 from spotify_assets_tests.ui.dagster_dev import LOCATION, ROOT, DagsterDev
+from spotify_assets_tests.ui.partition_counts import WeeklyPartitions, any_of
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium dials out at start-up; on a closed network
@@ -21,6 +22,7 @@ CHROMIUM_ARGS = [
 ARTIFACTS = ROOT / "test-artifacts"
 TIMEOUT_MS = 60_000
 TABLES = ["raw_playlist", "playlists", "songs", "albums", "artists"]
+LAKE_GROUP = TABLES[1:]  # raw_playlist is in the ingest group
 
 
 @pytest.fixture(scope="module")
@@ -56,21 +58,35 @@ def screenshot(page: Page, name: str) -> Path:
 
 
 def test_asset_graph_shows_the_lake_assets(dagster_dev: DagsterDev, ui_lake: UiLake, page: Page):
+    before = WeeklyPartitions.at()
     page.goto(f"{dagster_dev.url}/locations/{LOCATION}/asset-groups/lake")
     for table in TABLES:
         expect(page.get_by_text(table, exact=True).first).to_be_visible()
-    # every node of the group shows its checks and how many of its weekly partitions are filled
     expect(page.get_by_text("Asset checks").first).to_be_visible()
-    expect(page.get_by_text("150 partitions").first).to_be_visible()
+    # each node of the group links to its partitions twice: the share filled, then how many weekly
+    # partitions exist today (the count grows every Monday: read from the partitions definition)
+    moments = {before, WeeklyPartitions.at()}
+    filled = any_of({p.filled_label(len(ui_lake.weeks)) for p in moments})
+    total = any_of({p.count_label() for p in moments})
+    for table in LAKE_GROUP:
+        expect(page.locator(f'a[href="/assets/{table}?view=partitions"]')).to_have_text([filled, total])
     assert screenshot(page, "ui-asset-graph.png").stat().st_size > 10_000
 
 
 def test_partitions_page_shows_the_materialized_weeks(dagster_dev: DagsterDev, ui_lake: UiLake, page: Page):
     week = ui_lake.weeks[-1]  # written by the 6-week backfill
+    materialized = len(ui_lake.weeks)
+    before = WeeklyPartitions.at()
     page.goto(f"{dagster_dev.url}/assets/songs?view=partitions&partition={week}")
-    expect(page.get_by_text(f"Materialized ({len(ui_lake.weeks)})")).to_be_visible()
-    for materialized in ui_lake.weeks:
-        expect(page.get_by_text(materialized, exact=True).first).to_be_visible()
+    expect(page.get_by_text(f"Materialized ({materialized})")).to_be_visible()
+    expect(page.get_by_text("Failed (0)")).to_be_visible()
+    # every week from the first to the last completed one is selected; all but ours are missing
+    moments = {before, WeeklyPartitions.at()}
+    expect(page.get_by_text(any_of({p.selected_label() for p in moments}))).to_be_visible()
+    expect(page.get_by_text(any_of({p.missing_label(materialized) for p in moments}))).to_be_visible()
+    expect(page.get_by_role("textbox").first).to_have_value(any_of({p.range_label() for p in moments}))
+    for materialized_week in ui_lake.weeks:
+        expect(page.get_by_text(materialized_week, exact=True).first).to_be_visible()
     # the selected week's own materialization: its metadata as the IO manager recorded it
     expect(page.get_by_text("dagster/row_count")).to_be_visible()
     expect(page.get_by_text("dagster/column_schema")).to_be_visible()
