@@ -45,7 +45,8 @@ RULES: tuple[Rule, ...] = (
     Rule("songs", "artists_exist", "Every id in songs.artist_ids is in the week's artists.", blocking=True),
     Rule("songs", "duration_positive", "duration_ms > 0 on every song."),
     Rule("songs", "popularity_in_range", "popularity is within 0..100 where Spotify still sends it."),
-    Rule("albums", "release_date_valid", "Every release date parses at its precision and is not in the future."),
+    Rule("albums", "release_date_valid",
+         "Every release date parses at its precision and is not after the day the week's snapshot was taken."),
 )
 RULES_BY_KEY = {(rule.table, rule.name): rule for rule in RULES}
 
@@ -92,7 +93,14 @@ def _missing(values: pa.Array, known: pa.Array) -> pa.Array:
     return pc.unique(values.filter(pc.invert(pc.fill_null(pc.is_in(values, value_set=known), False))))
 
 
-def week_outcomes(tables: WeekTables, today: date) -> list[Outcome]:
+def snapshot_date(tables: WeekTables) -> date | None:
+    """The day the week's newest snapshot was taken: what "in the future" means for its release
+    dates, so a week rebuilt from raw later gets the same outcome whatever day it runs."""
+    latest = pc.max(tables.playlists["extracted_at"]).as_py()
+    return latest.date() if latest is not None else None
+
+
+def week_outcomes(tables: WeekTables) -> list[Outcome]:
     """Every table rule on one week of curated tables."""
     songs, albums, artists = tables.songs, tables.albums, tables.artists
     outcomes = [unique_key(name, getattr(tables, name)) for name in ("playlists", "songs", "albums", "artists")]
@@ -116,9 +124,13 @@ def week_outcomes(tables: WeekTables, today: date) -> list[Outcome]:
     outcomes.append(_outcome("songs", "popularity_in_range", out_of_range.num_rows, "songs with popularity outside 0..100",
                              out_of_range["song_id"].to_pylist(), songs_with_popularity=songs.num_rows - popularity.null_count))
 
-    future = albums.filter(pc.fill_null(pc.greater(albums["release_date"], pa.scalar(today, pa.date32())), False))
+    taken = snapshot_date(tables)
+    future = albums.filter(pc.fill_null(pc.greater(albums["release_date"], pa.scalar(taken, pa.date32())), False))
     bad_dates = [f"{album_id}: {sent!r} does not parse" for album_id, sent in tables.unparsed_release_dates]
-    bad_dates += [f"{row['album_id']}: {row['release_date']} is in the future" for row in future.to_pylist()]
+    bad_dates += [
+        f"{row['album_id']}: {row['release_date']} is in the future of the snapshot taken {taken}"
+        for row in future.to_pylist()
+    ]
     outcomes.append(_outcome("albums", "release_date_valid", len(bad_dates), "albums with an invalid release date", bad_dates))
     return outcomes
 

@@ -1,7 +1,5 @@
 """`playlists`, `songs`, `albums`, `artists`: the curated weekly tables, from one parse of raw."""
 
-from datetime import datetime, timezone
-
 import dagster as dg
 import pyarrow as pa
 
@@ -42,14 +40,13 @@ TABLES = {
 def lake_tables(context: dg.AssetExecutionContext, raw_playlist: pa.Table):
     """Parses each raw week once and builds the four curated tables from it."""
     weeks = context.partition_keys
-    today = datetime.now(timezone.utc).date()
     built, outcomes = {}, {}
     for week, raw in split_weeks(raw_playlist, weeks).items():
         try:
             built[week] = week_tables(raw)
         except RawDataError as error:
             raise dg.Failure(description=f"week {week}: raw_playlist: {error}", allow_retries=False) from error
-        outcomes[week] = week_outcomes(built[week], today)
+        outcomes[week] = week_outcomes(built[week])
     outputs = [
         dg.Output(join_weeks(context, {week: getattr(tables, name) for week, tables in built.items()}), output_name=name)
         for name in TABLES
