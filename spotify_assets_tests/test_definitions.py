@@ -5,8 +5,10 @@ import sys
 from datetime import datetime, timezone
 
 import dagster as dg
+import pytest
 
 from spotify_assets.definitions import defs
+from spotify_assets.partitions import weekly_partitions
 
 ALL_TABLES = {"raw_playlist", "playlists", "songs", "albums", "artists"}
 
@@ -37,12 +39,21 @@ def test_partitions_are_monday_weeks():
     assert partitions.get_partition_keys_between_indexes(0, 2) == ["2024-01-01", "2024-01-08"]
 
 
-def test_schedule_at_monday_six_requests_the_week_that_just_ended():
+@pytest.mark.parametrize(
+    "tick, week",
+    [
+        (datetime(2026, 11, 16, 6, 0, tzinfo=timezone.utc), "2026-11-09"),
+        (datetime(2027, 1, 4, 6, 0, tzinfo=timezone.utc), "2026-12-28"),  # a week across New Year
+        (datetime(2027, 11, 29, 6, 0, tzinfo=timezone.utc), "2027-11-22"),  # a year ahead
+    ],
+)
+def test_schedule_at_monday_six_requests_the_week_that_just_ended(tick, week):
     schedule = defs.resolve_schedule_def("weekly_lake_schedule")
     assert schedule.cron_schedule == "0 6 * * 1" and schedule.execution_timezone == "UTC"
-    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 16, 6, 0, tzinfo=timezone.utc))
-    (request,) = schedule.evaluate_tick(context).run_requests
-    assert request.partition_key == "2026-11-09"
+    (request,) = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=tick)).run_requests
+    assert request.partition_key == week
+    with dg.partition_loading_context(effective_dt=tick):  # the newest partition at that moment
+        assert weekly_partitions.get_last_partition_key() == week
 
 
 def test_loading_the_code_location_leaves_heavy_libraries_to_the_runs_that_use_them():
