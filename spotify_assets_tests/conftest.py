@@ -58,6 +58,20 @@ def s3_lake(aws_env: str) -> str:
     return f"s3://{bucket}/lake"
 
 
+# --- test tiers -----------------------------------------------------------------------------
+
+# A test that uses one of these fixtures belongs to the slow tier of the same name (pyproject.toml
+# declares the markers; `make test-fast` deselects them).
+TIER_FIXTURES = {"page": "browser", "browser": "browser", "dagster_dev": "dagster_dev", "postgres": "postgres"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture in getattr(item, "fixturenames", ()):
+            if fixture in TIER_FIXTURES:
+                item.add_marker(TIER_FIXTURES[fixture])
+
+
 # --- the lake, materialized through the real job ---------------------------------------------
 
 SAMPLE_WEEKS = [

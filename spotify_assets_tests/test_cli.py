@@ -8,9 +8,12 @@ from pathlib import Path
 
 import dagster as dg
 import pyarrow.parquet as pq
+import pytest
 
 from spotify_assets.schemas import TABLE_SCHEMAS
 from spotify_assets_tests.conftest import SAMPLE_WEEKS
+
+pytestmark = pytest.mark.subprocess
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
 TABLES = ["albums", "artists", "playlists", "raw_playlist", "songs"]

@@ -13,6 +13,7 @@ from spotify_assets.partitions import weekly_partitions
 ALL_TABLES = {"raw_playlist", "playlists", "songs", "albums", "artists"}
 
 
+@pytest.mark.subprocess
 def test_dagster_validates_the_code_location():
     result = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "spotify_assets.definitions"],
@@ -56,6 +57,7 @@ def test_schedule_at_monday_six_requests_the_week_that_just_ended(tick, week):
         assert weekly_partitions.get_last_partition_key() == week
 
 
+@pytest.mark.subprocess
 def test_loading_the_code_location_leaves_heavy_libraries_to_the_runs_that_use_them():
     """Every UI reload and every run imports the definitions; pandas alone adds about a second, and
     duckdb, boto3 and spotipy are only needed by the catalog, Glue and live runs that use them."""

@@ -180,6 +180,7 @@ def test_the_client_secret_never_reaches_logs_metadata_or_the_lake(fake_spotify,
             assert secret not in text, f"a secret is in the {where}"
 
 
+@pytest.mark.subprocess
 def test_dagster_asset_materialize_of_the_current_week_against_a_compatible_endpoint(fake_spotify, tmp_path):
     for pid, n in ((BIG, 237), (SMALL, 7)):
         fake_spotify.add_playlist(make_playlist(pid, n))

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 from dagster import DagsterInstance
 from dagster._core.workspace.context import WorkspaceProcessContext
@@ -18,6 +19,8 @@ from dagster._grpc.client import DagsterGrpcClient
 from dockerfile_parse import DockerfileParser
 
 from spotify_assets_tests.deploy.conftest import DEPLOY_DIR, free_port
+
+pytestmark = pytest.mark.subprocess
 
 ROOT = DEPLOY_DIR.parent
 BIN = Path(sys.executable).parent
