@@ -43,10 +43,12 @@ def reset_moto(endpoint: str) -> None:
 @pytest.fixture
 def aws_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A freshly reset moto server that boto3 and pyarrow talk to through the environment."""
-    reset_moto(moto_server)
+    # The environment first: under libfaketime (the year-ahead run) a variable added while a
+    # server thread is still finishing a request can crash the process (README, Development).
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     for name, value in AWS_TEST_ENV.items():
         monkeypatch.setenv(name, value)
+    reset_moto(moto_server)
     return moto_server
 
 
