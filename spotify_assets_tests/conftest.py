@@ -64,7 +64,7 @@ def s3_lake(aws_env: str) -> str:
 
 # A test that uses one of these fixtures belongs to the slow tier of the same name (pyproject.toml
 # declares the markers; `make test-fast` deselects them).
-TIER_FIXTURES = {"page": "browser", "browser": "browser", "dagster_dev": "dagster_dev", "postgres": "postgres"}
+TIER_FIXTURES = {"browser": "browser", "dagster_dev": "dagster_dev", "postgres": "postgres"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
