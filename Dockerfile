@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # The spotify_assets image. Its default command serves the code location over gRPC (port 4000);
 # the EcsRunLauncher starts every run in a task of this same image, and the webserver and daemon
-# run from it too with another command (README.md, "Deploy on AWS"). No credential is baked in:
+# run from it too with another command (docs/deploy-aws.md). No credential is baked in:
 # secrets reach the containers at start, from Secrets Manager.
 FROM python:3.11-slim-bookworm
 
@@ -16,10 +16,11 @@ RUN groupadd --system --gid 10001 dagster \
 
 WORKDIR /opt/dagster/app
 
-# Pinned dependencies first (a layer that survives code changes), then the project itself without
-# its dev extra; `pip check` fails the build if the lock misses a dependency.
+# Pinned dependencies first (a layer that survives code changes): uv.lock exported by `make lock`,
+# every wheel checked against its hash. Then the project itself without its dev extra; `pip check`
+# fails the build if the lock misses a dependency.
 COPY deploy/requirements.txt ./deploy/requirements.txt
-RUN pip install --requirement deploy/requirements.txt
+RUN pip install --require-hashes --requirement deploy/requirements.txt
 COPY pyproject.toml setup.py README.md ./
 COPY spotify_assets ./spotify_assets
 # DL3013 asks to pin what pip installs: "." is this build context, its dependencies are pinned above.

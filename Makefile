@@ -1,4 +1,5 @@
-# `make run` and `make test` are the only commands a new user types: each builds .venv when missing.
+# `make run` and `make test` are the only commands a new user types: each builds .venv when missing,
+# with exactly the versions of uv.lock.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,19 +7,36 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test test-fast dev sql bench clean
+# uv, pinned, in a virtualenv of its own (`uv sync` keeps .venv to what the lock lists).
+UV_VERSION := 0.13.9
+UV := .tools/uv-$(UV_VERSION)/bin/uv
+# Never download a Python: use $(PYTHON). Compile bytecode at install: where .pyc files cannot be
+# written later (CI, containers, PYTHONDONTWRITEBYTECODE=1) every dagster process would otherwise
+# recompile ~2,000 modules at start-up.
+export UV_PYTHON_DOWNLOADS := never
+UV_SYNC := $(UV) sync --locked --compile-bytecode --python $(PYTHON)
 
-$(VENV)/bin/uv:
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip uv
+.PHONY: run test test-fast lint format lock dev sql bench clean
 
-$(RUN_STAMP): pyproject.toml | $(VENV)/bin/uv
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -e .
+$(UV):
+	$(PYTHON) -m venv .tools/uv-$(UV_VERSION)
+	.tools/uv-$(UV_VERSION)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# --inexact: after `make test`, `make run` keeps the dev tools.
+$(RUN_STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV_SYNC) --quiet --inexact
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(VENV)/bin/uv
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev]'
+$(DEV_STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV_SYNC) --quiet --extra dev
 	touch $@ $(RUN_STAMP)
+
+## Refresh uv.lock after a change to pyproject.toml (UPGRADE=1: every package to its newest allowed
+## version), and deploy/requirements.txt, what the image installs, from it.
+lock: | $(UV)
+	$(UV) lock --python $(PYTHON) $(if $(UPGRADE),--upgrade)
+	$(UV) export --locked --quiet --no-dev --extra deploy --no-emit-project --python $(PYTHON) \
+		--output-file deploy/requirements.txt
 
 INSTANCE_CONFIG := $(DAGSTER_HOME)/dagster.yaml
 
@@ -32,9 +50,19 @@ $(INSTANCE_CONFIG):
 run: $(RUN_STAMP) | $(INSTANCE_CONFIG)
 	$(PY) -m spotify_assets.cli.run
 
-## The whole test suite (what CI runs).
-test: $(DEV_STAMP) | $(INSTANCE_CONFIG)
+## The whole test suite (what CI runs), after the lint.
+test: lint | $(INSTANCE_CONFIG)
 	$(PY) -m pytest
+
+## ruff: the lint rules and the format of pyproject.toml, on the whole tree.
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## Apply ruff's safe fixes and its format.
+format: $(DEV_STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 # The slow tiers (markers in pyproject.toml): the browser, `dagster dev`, PostgreSQL and
 # multi-second subprocess tests.
@@ -44,12 +72,12 @@ SLOW_TIERS := browser or dagster_dev or postgres or subprocess
 test-fast: $(DEV_STAMP) | $(INSTANCE_CONFIG)
 	$(PY) -m pytest -m "not ($(SLOW_TIERS))" -n auto
 
-## The Dagster UI (webserver + daemon) on http://127.0.0.1:3000; runs, backfills and schedule
-## state persist in DAGSTER_HOME. Same code location as `dagster dev` alone (pyproject.toml).
+## The Dagster UI (`dg dev`: webserver, daemon, code server) on http://127.0.0.1:3000 (PORT=...);
+## runs, backfills and schedule state persist in DAGSTER_HOME. Ctrl-C or SIGTERM stops all three.
 dev: $(RUN_STAMP) | $(INSTANCE_CONFIG)
-	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${PORT:-3000}
+	$(PY) -m spotify_assets.cli.dev
 
-## Benchmarks (issue 7): prints one table, also written to bench/out/table.md. A few minutes.
+## Benchmarks (docs/performance.md): prints one table, also written to bench/out/table.md. A few minutes.
 bench: $(DEV_STAMP)
 	$(PY) -m bench.run
 

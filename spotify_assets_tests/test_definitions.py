@@ -1,8 +1,11 @@
 """The code location loads, validates and schedules the right week."""
 
+import json
+import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -10,16 +13,43 @@ import pytest
 from spotify_assets.definitions import defs
 from spotify_assets.partitions import weekly_partitions
 
+ROOT = Path(__file__).resolve().parents[1]
 ALL_TABLES = {"raw_playlist", "playlists", "songs", "albums", "artists"}
 
 
-@pytest.mark.subprocess
-def test_dagster_validates_the_code_location():
-    result = subprocess.run(
-        [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "spotify_assets.definitions"],
-        capture_output=True, text=True, timeout=120,
+def _dg(*args: str, home: Path) -> subprocess.CompletedProcess:
+    """`dg` of this virtualenv, from the checkout (pyproject.toml's [tool.dg]), as a user runs it."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("dg")), *args],
+        cwd=ROOT,
+        env={**os.environ, "DAGSTER_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.subprocess
+def test_dg_checks_and_lists_every_definition(tmp_path):
+    """`dg check defs` passes, and `dg list defs` shows every asset, check, job, schedule and sensor."""
+    checked = _dg("check", "defs", home=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "All definitions loaded successfully." in checked.stdout
+    listed = _dg("list", "defs", "--json", home=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    shown = json.loads(listed.stdout)
+    graph = defs.resolve_asset_graph()
+    assert {a["asset_key"] for a in shown["assets"]} == {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {c["key"] for c in shown["asset_checks"]} == {
+        f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys
+    }
+    repository = defs.get_repository_def()
+    assert {j["name"] for j in shown["jobs"]} == {j.name for j in repository.get_all_jobs()} - {"__ASSET_JOB"}
+    assert {s["name"] for s in shown["schedules"]} == {s.name for s in repository.schedule_defs}
+    assert {s["name"] for s in shown["sensors"]} == {s.name for s in repository.sensor_defs}
+    assert {"weekly_lake", "weekly_lake_schedule", "lake_freshness_sensor"} <= {
+        d["name"] for kind in ("jobs", "schedules", "sensors") for d in shown[kind]
+    }
 
 
 def test_every_asset_is_weekly_single_run_documented_and_owned():
@@ -43,9 +73,9 @@ def test_partitions_are_monday_weeks():
 @pytest.mark.parametrize(
     "tick, week",
     [
-        (datetime(2026, 11, 16, 6, 0, tzinfo=timezone.utc), "2026-11-09"),
-        (datetime(2027, 1, 4, 6, 0, tzinfo=timezone.utc), "2026-12-28"),  # a week across New Year
-        (datetime(2027, 11, 29, 6, 0, tzinfo=timezone.utc), "2027-11-22"),  # a year ahead
+        (datetime(2026, 11, 16, 6, 0, tzinfo=UTC), "2026-11-09"),
+        (datetime(2027, 1, 4, 6, 0, tzinfo=UTC), "2026-12-28"),  # a week across New Year
+        (datetime(2027, 11, 29, 6, 0, tzinfo=UTC), "2027-11-22"),  # a year ahead
     ],
 )
 def test_schedule_at_monday_six_requests_the_week_that_just_ended(tick, week):
