@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 SIZES = (0, 50, 51, 1000)
 FIRST_PAGE = 50  # the 2026 API embeds the first 50 items in GET /playlists/{id}
@@ -25,7 +25,9 @@ def expected_requests(items: int) -> int:
 def _body_bytes(fake, recorded, with_fields: bool = True) -> int:
     """The size of the JSON the server answered to `recorded` (answered again: it is deterministic)."""
     query = dict(recorded.query) if with_fields else {k: v for k, v in recorded.query.items() if k != "fields"}
-    status, _, answer = fake.handle(recorded.method, recorded.path, query, {"Authorization": recorded.authorization}, b"")
+    status, _, answer = fake.handle(
+        recorded.method, recorded.path, query, {"Authorization": recorded.authorization}, b""
+    )
     return len(json.dumps(answer).encode()) if answer is not None else 0
 
 
@@ -37,15 +39,17 @@ def measure() -> dict:
     except ImportError as error:
         return {"available": False, "reason": f"live source not available on this branch ({error})"}
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     week = (now - timedelta(days=now.weekday())).strftime("%Y-%m-%d")
     cases = []
     fake = FakeSpotify().start()
     try:
         credentials = Credentials(fake.client_id, fake.client_secret, fake.refresh_token)
         previous = None
-        cases_to_run = [*((f"playlist of {n:,} items", n, False) for n in SIZES),
-                        ("playlist of 1,000 items, snapshot_id unchanged", 1000, True)]
+        cases_to_run = [
+            *((f"playlist of {n:,} items", n, False) for n in SIZES),
+            ("playlist of 1,000 items, snapshot_id unchanged", 1000, True),
+        ]
         for label, items, unchanged in cases_to_run:
             if not unchanged:
                 fake.add_playlist(make_playlist(PID, items, snapshot_id=f"snap-{items}"), shape="2026")

@@ -61,9 +61,7 @@ sys.exit(0 if result.success else 1)
 """
 
 
-def backfill(
-    cache: Path, playlists: int, items: int, weeks: int, per_week_runs: int | None, fresh_runs: int
-) -> dict:
+def backfill(cache: Path, playlists: int, items: int, weeks: int, per_week_runs: int | None, fresh_runs: int) -> dict:
     import dagster as dg
 
     replay, keys = prepare(cache, playlists, items, weeks)
@@ -77,7 +75,9 @@ def backfill(
             single_job = _job(replay, Path(home) / "lake-single")
             started = time.perf_counter()
             result = single_job.execute_in_process(
-                instance=instance, tags={RANGE_START: keys[0], RANGE_END: keys[-1]}, run_config=_quiet(),
+                instance=instance,
+                tags={RANGE_START: keys[0], RANGE_END: keys[-1]},
+                run_config=_quiet(),
                 raise_on_error=False,
             )
             single = time.perf_counter() - started
@@ -99,7 +99,9 @@ def backfill(
         for week in keys[:fresh_runs]:
             subprocess.run(
                 [sys.executable, "-c", _ONE_WEEK, str(replay), str(Path(home) / "lake-fresh"), week],
-                check=True, cwd=root, env={**os.environ, "PYTHONPATH": root},
+                check=True,
+                cwd=root,
+                env={**os.environ, "PYTHONPATH": root},
             )
         fresh = (time.perf_counter() - started) * len(keys) / max(1, fresh_runs)
     return {
@@ -120,7 +122,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--items", type=int, default=100)
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument(
-        "--per-week-runs", type=int, default=None,
+        "--per-week-runs",
+        type=int,
+        default=None,
         help="run only this many weeks one by one and scale the time to all weeks (default: all)",
     )
     parser.add_argument("--fresh-runs", type=int, default=3, help="weeks run in a fresh process each (0: none)")

@@ -19,7 +19,7 @@ def tutorial_tables(raw_file: str) -> dict[str, pd.DataFrame]:
     """songs, albums, artists frames of the raw week in `raw_file` (a `raw_playlist` Parquet file)."""
     raw = pq.read_table(raw_file, columns=["playlist_id", "position", "item_json"]).to_pandas()
     song_list, album_list, artist_list = [], [], []
-    for playlist_id, position, text in zip(raw["playlist_id"], raw["position"], raw["item_json"]):
+    for playlist_id, position, text in zip(raw["playlist_id"], raw["position"], raw["item_json"], strict=True):
         if text is None:
             continue
         row = json.loads(text)

@@ -1,4 +1,4 @@
-"""Scale data for the benchmarks: P playlists x N items x W weeks, as a replay directory (DESIGN §4).
+"""Scale data for the benchmarks: P playlists x N items x W weeks, as a replay directory (docs/data-contract.md).
 
 Items are shaped like real `GET /v1/playlists/{id}` responses: the legacy shape (`tracks`/`track`)
 carries `popularity` and the ~180-market `available_markets` lists of the real 2024 responses (about
@@ -24,7 +24,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -56,7 +56,7 @@ def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def spotify_id(kind: str, n: int) -> str:
     """A stable 22-character base62 id."""
     digest = hashlib.blake2b(f"{kind}:{n}".encode(), digest_size=18).digest()
@@ -118,22 +118,35 @@ class Scale:
 
 def _user(uid: str, name: str | None = None) -> dict:
     obj = {"display_name": name} if name else {}
-    obj.update(external_urls={"spotify": f"{WEB}/user/{uid}"}, href=f"{API}/users/{uid}", id=uid, type="user",
-               uri=f"spotify:user:{uid}")
+    obj.update(
+        external_urls={"spotify": f"{WEB}/user/{uid}"},
+        href=f"{API}/users/{uid}",
+        id=uid,
+        type="user",
+        uri=f"spotify:user:{uid}",
+    )
     return obj
 
 
 def _artist(n: int) -> dict:
     aid = spotify_id("artist", n)
     name = f"Artist {n}" if n % 9 else f"Artista Ñ {n}"
-    return {"external_urls": {"spotify": f"{WEB}/artist/{aid}"}, "href": f"{API}/artists/{aid}", "id": aid,
-            "name": name, "type": "artist", "uri": f"spotify:artist:{aid}"}
+    return {
+        "external_urls": {"spotify": f"{WEB}/artist/{aid}"},
+        "href": f"{API}/artists/{aid}",
+        "id": aid,
+        "name": name,
+        "type": "artist",
+        "uri": f"spotify:artist:{aid}",
+    }
 
 
 def _images(key: str) -> list[dict]:
     h = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
-    return [{"url": f"https://i.scdn.co/image/ab67616d0000{p}{h}", "width": s, "height": s}
-            for p, s in (("b273", 640), ("1e02", 300), ("4851", 64))]
+    return [
+        {"url": f"https://i.scdn.co/image/ab67616d0000{p}{h}", "width": s, "height": s}
+        for p, s in (("b273", 640), ("1e02", 300), ("4851", 64))
+    ]
 
 
 _MARKETS_TOKEN, _MARKETS_JSON = dumps(MARKETS_PLACEHOLDER), dumps(MARKETS)
@@ -154,10 +167,17 @@ class _Catalog:
             precision, f"{year}-{1 + a % 12:02d}-{1 + a % 28:02d}"
         )
         body = {
-            "type": "album", "album_type": ("album", "single", "compilation")[a % 3 if a % 7 else 0],
-            "href": f"{API}/albums/{alid}", "id": alid, "images": _images(alid), "name": f"Album {a}",
-            "release_date": release, "release_date_precision": precision, "uri": f"spotify:album:{alid}",
-            "artists": [_artist(a % self.scale.artists)], "external_urls": {"spotify": f"{WEB}/album/{alid}"},
+            "type": "album",
+            "album_type": ("album", "single", "compilation")[a % 3 if a % 7 else 0],
+            "href": f"{API}/albums/{alid}",
+            "id": alid,
+            "images": _images(alid),
+            "name": f"Album {a}",
+            "release_date": release,
+            "release_date_precision": precision,
+            "uri": f"spotify:album:{alid}",
+            "artists": [_artist(a % self.scale.artists)],
+            "external_urls": {"spotify": f"{WEB}/album/{alid}"},
             "total_tracks": 1 + a % 18,
         }
         return {"available_markets": MARKETS_PLACEHOLDER, **body} if legacy else body
@@ -178,36 +198,84 @@ class _Catalog:
         if t % 4 == 0:  # a featured artist
             artists.append(_artist((t * 7 + 3) % scale.artists))
         common = {
-            "album": self.album(album, legacy), "artists": artists, "disc_number": 1, "track_number": 1 + t % 3,
-            "duration_ms": 120_000 + (t * 7919) % 240_000, "explicit": t % 3 == 0,
-            "external_ids": {"isrc": f"QZ{t:010d}"}, "external_urls": {"spotify": f"{WEB}/track/{tid}"},
-            "href": f"{API}/tracks/{tid}", "id": tid, "name": f"Song {t}" if t % 7 else f"Canción {t} (feat. Zoë)",
+            "album": self.album(album, legacy),
+            "artists": artists,
+            "disc_number": 1,
+            "track_number": 1 + t % 3,
+            "duration_ms": 120_000 + (t * 7919) % 240_000,
+            "explicit": t % 3 == 0,
+            "external_ids": {"isrc": f"QZ{t:010d}"},
+            "external_urls": {"spotify": f"{WEB}/track/{tid}"},
+            "href": f"{API}/tracks/{tid}",
+            "id": tid,
+            "name": f"Song {t}" if t % 7 else f"Canción {t} (feat. Zoë)",
         }
         if legacy:  # key order of the real 2024 responses
-            return {"preview_url": None, "available_markets": MARKETS_PLACEHOLDER, "explicit": common.pop("explicit"),
-                    "type": "track", "episode": False, "track": True, **common, "popularity": t % 101,
-                    "uri": f"spotify:track:{tid}", "is_local": False}
+            return {
+                "preview_url": None,
+                "available_markets": MARKETS_PLACEHOLDER,
+                "explicit": common.pop("explicit"),
+                "type": "track",
+                "episode": False,
+                "track": True,
+                **common,
+                "popularity": t % 101,
+                "uri": f"spotify:track:{tid}",
+                "is_local": False,
+            }
         return {**common, "is_local": False, "type": "track", "uri": f"spotify:track:{tid}"}
 
 
 def _local(i: int) -> dict:
-    return {"album": {"album_type": None, "artists": [], "external_urls": {}, "href": None, "id": None,
-                      "images": [], "name": "Basement Demos", "release_date": None,
-                      "release_date_precision": None, "type": "album", "uri": None},
-            "artists": [{"external_urls": {}, "href": None, "id": None, "name": "Tape Hiss", "type": "artist",
-                         "uri": None}],
-            "disc_number": 0, "duration_ms": 180_000 + i, "explicit": False, "external_ids": {},
-            "external_urls": {}, "href": None, "id": None, "is_local": True, "name": f"Demo {i}",
-            "track_number": 0, "type": "track", "uri": f"spotify:local:Tape+Hiss:Basement+Demos:Demo+{i}:180"}
+    return {
+        "album": {
+            "album_type": None,
+            "artists": [],
+            "external_urls": {},
+            "href": None,
+            "id": None,
+            "images": [],
+            "name": "Basement Demos",
+            "release_date": None,
+            "release_date_precision": None,
+            "type": "album",
+            "uri": None,
+        },
+        "artists": [
+            {"external_urls": {}, "href": None, "id": None, "name": "Tape Hiss", "type": "artist", "uri": None}
+        ],
+        "disc_number": 0,
+        "duration_ms": 180_000 + i,
+        "explicit": False,
+        "external_ids": {},
+        "external_urls": {},
+        "href": None,
+        "id": None,
+        "is_local": True,
+        "name": f"Demo {i}",
+        "track_number": 0,
+        "type": "track",
+        "uri": f"spotify:local:Tape+Hiss:Basement+Demos:Demo+{i}:180",
+    }
 
 
 def _episode(i: int) -> dict:
     eid = spotify_id("episode", i)
-    return {"description": "A conversation.", "duration_ms": 1_800_000, "explicit": False,
-            "external_urls": {"spotify": f"{WEB}/episode/{eid}"}, "href": f"{API}/episodes/{eid}", "id": eid,
-            "is_local": False, "name": f"Episode {i}", "release_date": "2024-07-30",
-            "release_date_precision": "day", "show": {"id": spotify_id("show", 1), "name": "A show"},
-            "type": "episode", "uri": f"spotify:episode:{eid}"}
+    return {
+        "description": "A conversation.",
+        "duration_ms": 1_800_000,
+        "explicit": False,
+        "external_urls": {"spotify": f"{WEB}/episode/{eid}"},
+        "href": f"{API}/episodes/{eid}",
+        "id": eid,
+        "is_local": False,
+        "name": f"Episode {i}",
+        "release_date": "2024-07-30",
+        "release_date_precision": "day",
+        "show": {"id": spotify_id("show", 1), "name": "A show"},
+        "type": "episode",
+        "uri": f"spotify:episode:{eid}",
+    }
 
 
 @functools.lru_cache(maxsize=4)
@@ -237,8 +305,10 @@ class Generator:
                 obj = dumps(_local(i) if kind == "local" else _episode(i))
             is_local = "true" if kind == "local" else "false"
             if legacy:
-                entries.append(f'{{"added_at":"{added}","added_by":{owner},"is_local":{is_local},'
-                               f'"primary_color":null,"track":{obj},"video_thumbnail":{{"url":null}}}}')
+                entries.append(
+                    f'{{"added_at":"{added}","added_by":{owner},"is_local":{is_local},'
+                    f'"primary_color":null,"track":{obj},"video_thumbnail":{{"url":null}}}}'
+                )
             else:
                 entries.append(f'{{"added_at":"{added}","added_by":{owner},"is_local":{is_local},"item":{obj}}}')
         return entries
@@ -248,15 +318,32 @@ class Generator:
         scale = self.scale
         pid = spotify_id("playlist", p)
         key = "tracks" if scale.is_legacy(p) else "items"
-        paging = {"href": f"{API}/playlists/{pid}/{key}?offset=0&limit=100", "items": ITEMS_PLACEHOLDER,
-                  "limit": 100, "next": None, "offset": 0, "previous": None, "total": scale.items}
+        paging = {
+            "href": f"{API}/playlists/{pid}/{key}?offset=0&limit=100",
+            "items": ITEMS_PLACEHOLDER,
+            "limit": 100,
+            "next": None,
+            "offset": 0,
+            "previous": None,
+            "total": scale.items,
+        }
         snapshot = hashlib.blake2b(f"{p}:{w}".encode(), digest_size=24).hexdigest()
         return {
-            "collaborative": False, "description": f"Benchmark playlist {p}",
-            "external_urls": {"spotify": f"{WEB}/playlist/{pid}"}, "followers": {"href": None, "total": 1000 + p * 7 + w},
-            "href": f"{API}/playlists/{pid}", "id": pid, "images": _images(pid), "name": f"Bench {p}",
-            "owner": _user(f"owner{p}", f"Owner {p}"), "primary_color": None, "public": True,
-            "snapshot_id": snapshot, key: paging, "type": "playlist", "uri": f"spotify:playlist:{pid}",
+            "collaborative": False,
+            "description": f"Benchmark playlist {p}",
+            "external_urls": {"spotify": f"{WEB}/playlist/{pid}"},
+            "followers": {"href": None, "total": 1000 + p * 7 + w},
+            "href": f"{API}/playlists/{pid}",
+            "id": pid,
+            "images": _images(pid),
+            "name": f"Bench {p}",
+            "owner": _user(f"owner{p}", f"Owner {p}"),
+            "primary_color": None,
+            "public": True,
+            "snapshot_id": snapshot,
+            key: paging,
+            "type": "playlist",
+            "uri": f"spotify:playlist:{pid}",
         }
 
     def document(self, p: int, w: int) -> str:
@@ -270,7 +357,7 @@ class Generator:
         gives them for the directory `write` made, without parsing the JSON back (for big weeks)."""
         scale = self.scale
         week = scale.week_keys[w]
-        extracted_at = datetime.fromisoformat(week).replace(tzinfo=timezone.utc) + timedelta(days=7)
+        extracted_at = datetime.fromisoformat(week).replace(tzinfo=UTC) + timedelta(days=7)
         columns: dict[str, list] = {name: [] for name in RAW_PLAYLIST.names}
         for p in sorted(range(scale.playlists), key=lambda p: spotify_id("playlist", p)):
             pid = spotify_id("playlist", p)
@@ -322,8 +409,10 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     out = generate(args.out_dir, scale, args.gzip)
     size = sum(f.stat().st_size for f in out.rglob("*.json*"))
-    print(f"{out}: {scale.playlists} playlists x {scale.items} items x {scale.weeks} weeks ({scale.shape}), "
-          f"{size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s")
+    print(
+        f"{out}: {scale.playlists} playlists x {scale.items} items x {scale.weeks} weeks ({scale.shape}), "
+        f"{size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s"
+    )
 
 
 if __name__ == "__main__":

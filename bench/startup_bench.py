@@ -54,14 +54,19 @@ def main(argv: list[str] | None = None) -> None:
     import_times(MODULE, 1)  # warm the OS file cache and .pyc files
     ours = import_times(MODULE, args.runs)
     dagster_alone = import_times("dagster", args.runs)
-    print(json.dumps({
-        "median_s": statistics.median(t for t, _ in ours),
-        "best_s": min(t for t, _ in ours),
-        "process_wall_median_s": statistics.median(w for _, w in ours),
-        "dagster_alone_median_s": statistics.median(t for t, _ in dagster_alone),
-        "runs": ours,
-        "top_imports": importtime_top(),
-    }))
+    print(
+        json.dumps(
+            {
+                "median_s": statistics.median(t for t, _ in ours),
+                "best_s": min(t for t, _ in ours),
+                "process_wall_median_s": statistics.median(w for _, w in ours),
+                "dagster_alone_median_s": statistics.median(t for t, _ in dagster_alone),
+                "runs": ours,
+                "top_imports": importtime_top(),
+            }
+        )
+    )
+
 
 if __name__ == "__main__":
     main()

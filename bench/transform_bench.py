@@ -74,7 +74,9 @@ def newline_buffer(column: pa.ChunkedArray) -> pa.Buffer:
 
 def floor(lake: str, week: str) -> pa.Table:
     column = pq.read_table(raw_file(lake, week), columns=["item_json"])["item_json"]
-    return pa_json.read_json(pa.BufferReader(newline_buffer(column)), read_options=FLOOR_READ, parse_options=FLOOR_PARSE)
+    return pa_json.read_json(
+        pa.BufferReader(newline_buffer(column)), read_options=FLOOR_READ, parse_options=FLOOR_PARSE
+    )
 
 
 def ours(lake: str, week: str):
@@ -125,7 +127,11 @@ def memory(lake: str, week: str, case: str) -> dict:
     result = CASES[case](lake, week)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     del result
-    return {"peak_rss_delta": peak - before, "arrow_pool_peak": pool.max_memory() - pool_before, "pool": pool.backend_name}
+    return {
+        "peak_rss_delta": peak - before,
+        "arrow_pool_peak": pool.max_memory() - pool_before,
+        "pool": pool.backend_name,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

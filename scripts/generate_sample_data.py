@@ -1,4 +1,4 @@
-"""Generate the sample replay data shipped in `spotify_assets/sample_data` (DESIGN §4).
+"""Generate the sample replay data shipped in `spotify_assets/sample_data` (docs/data-contract.md).
 
 Three invented, user-owned playlists over 12 weeks (Mondays 2026-08-17 … 2026-11-02), one
 `GET /v1/playlists/{id}` response per playlist and week, every item embedded (`next: null`):
@@ -9,7 +9,7 @@ Three invented, user-owned playlists over 12 weeks (Mondays 2026-08-17 … 2026-
 
 Each playlist is a chart: every song has a score doing a random walk with momentum, new releases
 enter with an upward push, a few dropped songs are revived, and the top N fill the playlist. The
-edge cases of DESIGN §4 sit at fixed positions (see `LAYOUTS` and sample_data/README.md).
+edge cases of docs/data-contract.md sit at fixed positions (see `LAYOUTS` and sample_data/README.md).
 
 Deterministic: a fixed seed, ids hashed from names, gzip with mtime 0 and no file name, so two
 runs give byte-identical files. Usage: `.venv/bin/python scripts/generate_sample_data.py [--out DIR]`.
@@ -24,7 +24,7 @@ import json
 import random
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote_plus
 
@@ -32,7 +32,7 @@ SEED = 20260817
 FIRST_WEEK = date(2026, 8, 17)
 N_WEEKS = 12
 WEEKS = [FIRST_WEEK + timedelta(weeks=i) for i in range(N_WEEKS)]
-WEEK0 = datetime(FIRST_WEEK.year, FIRST_WEEK.month, FIRST_WEEK.day, tzinfo=timezone.utc)
+WEEK0 = datetime(FIRST_WEEK.year, FIRST_WEEK.month, FIRST_WEEK.day, tzinfo=UTC)
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "spotify_assets" / "sample_data"
 API = "https://api.spotify.com/v1"
 WEB = "https://open.spotify.com"
@@ -41,21 +41,84 @@ MOSAIC = "https://image-cdn-ak.spotifycdn.com/image/ab67706c0000da84"
 MARKETS = "AR AT AU BE BR CA CH DE DK ES FI FR GB IS IT JP KR MX NL NO PT SE US".split()
 
 ARTIST_NAMES = [
-    "Renée Valdés", "Hvítur Fjörður", "Mötörgrånd", "Sigrún Ós", "Kenji Aoyama", "Yūna Takahashi",
-    "東京ノイズ", "Zoë Marchetti", "DJ Ñandú", "Los Años Dorados", "Façade Nord", "The Quiet Harbors",
-    "Marlow & The Tides", "Aiyana Storm", "Kofi Mensah", "Lila Øvergaard", "Nova Kaisu", "Jae-won Park",
-    "서울 사운드", "Ямщик", "Léa Fontaine", "Ciarán Ó Dúill", "Tomás Abreu", "Anaïs Duval",
-    "Selin Yıldız", "Gosia Wróbel", "Priya Raman", "The Velvet Aftermath", "Coastline Ghosts",
-    "Paper Lanterns", "MC Estrela", "Yung Saturn", "Lil Kumo", "Astra Vey", "Dani Ferrer", "Otto Brandt",
-    "Mika Järvinen", "Hana Kobayashi", "Chloé Arnaud", "Belén Ríos", "Joaquín Sol", "Ama Owusu",
-    "Théo Marchand", "Neon Fjäll", "Kaia Reyes", "Rio Moreau", "Sasha Volkova", "Orchid Static",
-    "Midnight Cartel", "Inês Carvalho", "Bruno Salazar", "Élodie & Kai", "Sunday Paraders",
-    "Valentina Cruz", "Arlo Finch", "Beyoncía",
+    "Renée Valdés",
+    "Hvítur Fjörður",
+    "Mötörgrånd",
+    "Sigrún Ós",
+    "Kenji Aoyama",
+    "Yūna Takahashi",
+    "東京ノイズ",
+    "Zoë Marchetti",
+    "DJ Ñandú",
+    "Los Años Dorados",
+    "Façade Nord",
+    "The Quiet Harbors",
+    "Marlow & The Tides",
+    "Aiyana Storm",
+    "Kofi Mensah",
+    "Lila Øvergaard",
+    "Nova Kaisu",
+    "Jae-won Park",
+    "서울 사운드",
+    "Ямщик",
+    "Léa Fontaine",
+    "Ciarán Ó Dúill",
+    "Tomás Abreu",
+    "Anaïs Duval",
+    "Selin Yıldız",
+    "Gosia Wróbel",
+    "Priya Raman",
+    "The Velvet Aftermath",
+    "Coastline Ghosts",
+    "Paper Lanterns",
+    "MC Estrela",
+    "Yung Saturn",
+    "Lil Kumo",
+    "Astra Vey",
+    "Dani Ferrer",
+    "Otto Brandt",
+    "Mika Järvinen",
+    "Hana Kobayashi",
+    "Chloé Arnaud",
+    "Belén Ríos",
+    "Joaquín Sol",
+    "Ama Owusu",
+    "Théo Marchand",
+    "Neon Fjäll",
+    "Kaia Reyes",
+    "Rio Moreau",
+    "Sasha Volkova",
+    "Orchid Static",
+    "Midnight Cartel",
+    "Inês Carvalho",
+    "Bruno Salazar",
+    "Élodie & Kai",
+    "Sunday Paraders",
+    "Valentina Cruz",
+    "Arlo Finch",
+    "Beyoncía",
 ]
 SPECIAL_TITLES = [
-    "Mañana", "東京", "Café de Medianoche", "Über den Wolken", "Ça va aller", "Señorita Luna",
-    "夜明けの街", "Сердце", "Déjà Vu", "Naïve", "Corazón Eléctrico", "Noite de Verão", "Rosé Summer",
-    "Sommarnatt", "Lágrimas", "Hjärtat", "잘 자요", "Ölüdeniz", "Fjörd", "Crème Brûlée",
+    "Mañana",
+    "東京",
+    "Café de Medianoche",
+    "Über den Wolken",
+    "Ça va aller",
+    "Señorita Luna",
+    "夜明けの街",
+    "Сердце",
+    "Déjà Vu",
+    "Naïve",
+    "Corazón Eléctrico",
+    "Noite de Verão",
+    "Rosé Summer",
+    "Sommarnatt",
+    "Lágrimas",
+    "Hjärtat",
+    "잘 자요",
+    "Ölüdeniz",
+    "Fjörd",
+    "Crème Brûlée",
 ]
 ADJECTIVES = (
     "Golden Electric Silent Neon Broken Paper Velvet Midnight Summer Lonely Wild Crystal Faded "
@@ -199,8 +262,15 @@ class Catalog:
         isrc = f"{rng.choice(['QZ', 'GB', 'US', 'SE', 'JP', 'BR', 'FR'])}{hexhash(key, 3).upper()}"
         isrc += f"{album.release.year % 100:02d}{rng.randint(0, 99999):05d}"
         track = Track(
-            spotify_id("track", key), shown, tuple(artists), album, number,
-            rng.randint(128_000, 292_000), rng.random() < 0.3, isrc, rng.random() > 0.08,
+            spotify_id("track", key),
+            shown,
+            tuple(artists),
+            album,
+            number,
+            rng.randint(128_000, 292_000),
+            rng.random() < 0.3,
+            isrc,
+            rng.random() > 0.08,
             rng.randint(25, 88),
         )
         self.tracks.append(track)
@@ -224,7 +294,11 @@ class Catalog:
             name = f"{rng.choice(ADJECTIVES)} {rng.choice(ALBUM_WORDS)}"
         taken.add(name)
         album = self._album(
-            name, "single" if single else "album", (person,), release, precision,
+            name,
+            "single" if single else "album",
+            (person,),
+            release,
+            precision,
             rng.randint(1, 3) if single else rng.randint(8, 18),
         )
         picked = rng.sample(range(1, album.total_tracks + 1), min(album.total_tracks, rng.randint(1, 3)))
@@ -348,29 +422,57 @@ class PlaylistSpec:
 
 SPECS = [
     PlaylistSpec(
-        "late-night-drive", "Late Night Drive", "Slow-burning songs for empty highways. Updated most Sundays.",
-        "legacy", 50, ("maralindqvist", "Mara Lindqvist"), (), 1284, True, False,
-        datetime(2025, 3, 14, 21, 7, 33, tzinfo=timezone.utc),
+        "late-night-drive",
+        "Late Night Drive",
+        "Slow-burning songs for empty highways. Updated most Sundays.",
+        "legacy",
+        50,
+        ("maralindqvist", "Mara Lindqvist"),
+        (),
+        1284,
+        True,
+        False,
+        datetime(2025, 3, 14, 21, 7, 33, tzinfo=UTC),
     ),
     PlaylistSpec(
-        "global-pulse-150", "Global Pulse 150",
+        "global-pulse-150",
+        "Global Pulse 150",
         "The 150 songs the Pulse community played most this week. New chart every Friday.",
-        "2026", 150, (user_id("Pulse Charts"), "Pulse Charts"), (), 48210, True, False,
-        datetime(2024, 9, 6, 5, 0, 0, tzinfo=timezone.utc),
+        "2026",
+        150,
+        (user_id("Pulse Charts"), "Pulse Charts"),
+        (),
+        48210,
+        True,
+        False,
+        datetime(2024, 9, 6, 5, 0, 0, tzinfo=UTC),
     ),
     PlaylistSpec(
-        "manana-sessions", "Mañana Sessions", "Música para el día siguiente — a shared playlist, add freely.",
-        "2026+track", 40, (user_id("Lucía Ferrán"), "Lucía Ferrán"),
-        (user_id("Tomo Hayashi"), user_id("Ade Okafor")), 312, False, True,
-        datetime(2026, 1, 2, 18, 44, 10, tzinfo=timezone.utc),
+        "manana-sessions",
+        "Mañana Sessions",
+        "Música para el día siguiente — a shared playlist, add freely.",
+        "2026+track",
+        40,
+        (user_id("Lucía Ferrán"), "Lucía Ferrán"),
+        (user_id("Tomo Hayashi"), user_id("Ade Okafor")),
+        312,
+        False,
+        True,
+        datetime(2026, 1, 2, 18, 44, 10, tzinfo=UTC),
     ),
 ]
 
 # Fixed positions (1-based) of the edge cases; chart songs fill every other position.
 LAYOUTS = {
     "late-night-drive": {
-        3: "staple_feature", 5: "staple_compilation", 9: "local", 12: "staple_month", 17: "null",
-        24: "episode", 33: "dup:3", 41: "staple_cjk",
+        3: "staple_feature",
+        5: "staple_compilation",
+        9: "local",
+        12: "staple_month",
+        17: "null",
+        24: "episode",
+        33: "dup:3",
+        41: "staple_cjk",
     },
     "global-pulse-150": {77: "null"},
     "manana-sessions": {4: "staple_cjk", 13: "null", 21: "local", 30: "episode", 36: "dup:4"},
@@ -380,7 +482,10 @@ LAYOUTS = {
 def user_json(uid: str, display_name: str | None = None) -> dict:
     obj = {"display_name": display_name} if display_name else {}
     obj.update(
-        external_urls={"spotify": f"{WEB}/user/{uid}"}, href=f"{API}/users/{uid}", id=uid, type="user",
+        external_urls={"spotify": f"{WEB}/user/{uid}"},
+        href=f"{API}/users/{uid}",
+        id=uid,
+        type="user",
         uri=f"spotify:user:{uid}",
     )
     return obj
@@ -388,8 +493,12 @@ def user_json(uid: str, display_name: str | None = None) -> dict:
 
 def artist_json(a: Artist) -> dict:
     return {
-        "external_urls": {"spotify": f"{WEB}/artist/{a.id}"}, "href": f"{API}/artists/{a.id}", "id": a.id,
-        "name": a.name, "type": "artist", "uri": f"spotify:artist:{a.id}",
+        "external_urls": {"spotify": f"{WEB}/artist/{a.id}"},
+        "href": f"{API}/artists/{a.id}",
+        "id": a.id,
+        "name": a.name,
+        "type": "artist",
+        "uri": f"spotify:artist:{a.id}",
     }
 
 
@@ -401,11 +510,18 @@ def images_json(key: str) -> list[dict]:
 
 def album_json(album: Album, legacy: bool) -> dict:
     body = {
-        "album_type": album.album_type, "artists": [artist_json(a) for a in album.artists],
-        "external_urls": {"spotify": f"{WEB}/album/{album.id}"}, "href": f"{API}/albums/{album.id}",
-        "id": album.id, "images": images_json(album.id), "name": album.name,
-        "release_date": album.release_date, "release_date_precision": album.precision,
-        "total_tracks": album.total_tracks, "type": "album", "uri": f"spotify:album:{album.id}",
+        "album_type": album.album_type,
+        "artists": [artist_json(a) for a in album.artists],
+        "external_urls": {"spotify": f"{WEB}/album/{album.id}"},
+        "href": f"{API}/albums/{album.id}",
+        "id": album.id,
+        "images": images_json(album.id),
+        "name": album.name,
+        "release_date": album.release_date,
+        "release_date_precision": album.precision,
+        "total_tracks": album.total_tracks,
+        "type": "album",
+        "uri": f"spotify:album:{album.id}",
     }
     return {"available_markets": list(album.markets), **body} if legacy else body
 
@@ -413,19 +529,40 @@ def album_json(album: Album, legacy: bool) -> dict:
 def track_json(t: Track, legacy: bool, popularity: int) -> dict:
     if legacy:  # key order of the real 2024 responses
         return {
-            "preview_url": None, "available_markets": list(t.album.markets), "explicit": t.explicit,
-            "type": "track", "episode": False, "track": True, "album": album_json(t.album, True),
-            "artists": [artist_json(a) for a in t.artists], "disc_number": 1, "track_number": t.track_number,
-            "duration_ms": t.duration_ms, "external_ids": {"isrc": t.isrc},
-            "external_urls": {"spotify": f"{WEB}/track/{t.id}"}, "href": f"{API}/tracks/{t.id}", "id": t.id,
-            "name": t.name, "popularity": popularity, "uri": f"spotify:track:{t.id}", "is_local": False,
+            "preview_url": None,
+            "available_markets": list(t.album.markets),
+            "explicit": t.explicit,
+            "type": "track",
+            "episode": False,
+            "track": True,
+            "album": album_json(t.album, True),
+            "artists": [artist_json(a) for a in t.artists],
+            "disc_number": 1,
+            "track_number": t.track_number,
+            "duration_ms": t.duration_ms,
+            "external_ids": {"isrc": t.isrc},
+            "external_urls": {"spotify": f"{WEB}/track/{t.id}"},
+            "href": f"{API}/tracks/{t.id}",
+            "id": t.id,
+            "name": t.name,
+            "popularity": popularity,
+            "uri": f"spotify:track:{t.id}",
+            "is_local": False,
         }
     return {
-        "album": album_json(t.album, False), "artists": [artist_json(a) for a in t.artists], "disc_number": 1,
-        "duration_ms": t.duration_ms, "explicit": t.explicit,
+        "album": album_json(t.album, False),
+        "artists": [artist_json(a) for a in t.artists],
+        "disc_number": 1,
+        "duration_ms": t.duration_ms,
+        "explicit": t.explicit,
         "external_ids": {"isrc": t.isrc} if t.isrc_in_2026 else {},
-        "external_urls": {"spotify": f"{WEB}/track/{t.id}"}, "href": f"{API}/tracks/{t.id}", "id": t.id,
-        "is_local": False, "name": t.name, "track_number": t.track_number, "type": "track",
+        "external_urls": {"spotify": f"{WEB}/track/{t.id}"},
+        "href": f"{API}/tracks/{t.id}",
+        "id": t.id,
+        "is_local": False,
+        "name": t.name,
+        "track_number": t.track_number,
+        "type": "track",
         "uri": f"spotify:track:{t.id}",
     }
 
@@ -445,13 +582,31 @@ def local_json(key: str, legacy: bool) -> dict:
     uri = f"spotify:local:{quote_plus(who)}:{quote_plus(album)}:{quote_plus(title)}:{seconds}"
     obj = {
         "album": {
-            "album_type": None, "artists": [], "external_urls": {}, "href": None, "id": None, "images": [],
-            "name": album, "release_date": None, "release_date_precision": None, "type": "album", "uri": None,
+            "album_type": None,
+            "artists": [],
+            "external_urls": {},
+            "href": None,
+            "id": None,
+            "images": [],
+            "name": album,
+            "release_date": None,
+            "release_date_precision": None,
+            "type": "album",
+            "uri": None,
         },
         "artists": [{"external_urls": {}, "href": None, "id": None, "name": who, "type": "artist", "uri": None}],
-        "disc_number": 0, "duration_ms": seconds * 1000, "explicit": False, "external_ids": {},
-        "external_urls": {}, "href": None, "id": None, "is_local": True, "name": title, "track_number": 0,
-        "type": "track", "uri": uri,
+        "disc_number": 0,
+        "duration_ms": seconds * 1000,
+        "explicit": False,
+        "external_ids": {},
+        "external_urls": {},
+        "href": None,
+        "id": None,
+        "is_local": True,
+        "name": title,
+        "track_number": 0,
+        "type": "track",
+        "uri": uri,
     }
     if legacy:
         obj["album"]["available_markets"] = []
@@ -463,15 +618,29 @@ def episode_json(key: str, legacy: bool) -> dict:
     show, publisher, title, duration = EPISODES[key]
     sid, eid = spotify_id("show", show), spotify_id("episode", f"{show}|{title}")
     obj = {
-        "description": f"{title}. A conversation from {show}.", "duration_ms": duration, "explicit": False,
-        "external_urls": {"spotify": f"{WEB}/episode/{eid}"}, "href": f"{API}/episodes/{eid}", "id": eid,
-        "images": images_json(eid)[:1], "is_local": False, "name": title, "release_date": "2026-07-30",
+        "description": f"{title}. A conversation from {show}.",
+        "duration_ms": duration,
+        "explicit": False,
+        "external_urls": {"spotify": f"{WEB}/episode/{eid}"},
+        "href": f"{API}/episodes/{eid}",
+        "id": eid,
+        "images": images_json(eid)[:1],
+        "is_local": False,
+        "name": title,
+        "release_date": "2026-07-30",
         "release_date_precision": "day",
         "show": {
-            "external_urls": {"spotify": f"{WEB}/show/{sid}"}, "href": f"{API}/shows/{sid}", "id": sid,
-            "name": show, "publisher": publisher, "total_episodes": 140, "type": "show", "uri": f"spotify:show:{sid}",
+            "external_urls": {"spotify": f"{WEB}/show/{sid}"},
+            "href": f"{API}/shows/{sid}",
+            "id": sid,
+            "name": show,
+            "publisher": publisher,
+            "total_episodes": 140,
+            "type": "show",
+            "uri": f"spotify:show:{sid}",
         },
-        "type": "episode", "uri": f"spotify:episode:{eid}",
+        "type": "episode",
+        "uri": f"spotify:episode:{eid}",
     }
     if legacy:
         obj.update(episode=True, track=False)
@@ -483,8 +652,12 @@ def entry_json(spec: PlaylistSpec, obj: dict | None, added_at: str, added_by: st
     by = user_json(added_by)
     if spec.shape == "legacy":
         return {
-            "added_at": added_at, "added_by": by, "is_local": is_local, "primary_color": None,
-            "track": obj, "video_thumbnail": {"url": None},
+            "added_at": added_at,
+            "added_by": by,
+            "is_local": is_local,
+            "primary_color": None,
+            "track": obj,
+            "video_thumbnail": {"url": None},
         }
     entry = {"added_at": added_at, "added_by": by, "is_local": is_local, "item": obj}
     if spec.shape == "2026+track":  # the deprecated duplicate Spotify still sends while migrating
@@ -565,20 +738,31 @@ class PlaylistHistory:
         spec = self.spec
         key = "tracks" if spec.shape == "legacy" else "items"
         paging = {
-            "href": f"{API}/playlists/{spec.id}/{key}?offset=0&limit=100", "items": entries, "limit": 100,
-            "next": None, "offset": 0, "previous": None, "total": len(entries),
+            "href": f"{API}/playlists/{spec.id}/{key}?offset=0&limit=100",
+            "items": entries,
+            "limit": 100,
+            "next": None,
+            "offset": 0,
+            "previous": None,
+            "total": len(entries),
         }
         return {
-            "collaborative": spec.collaborative, "description": spec.description,
+            "collaborative": spec.collaborative,
+            "description": spec.description,
             "external_urls": {"spotify": f"{WEB}/playlist/{spec.id}"},
-            "followers": {"href": None, "total": self.followers}, "href": f"{API}/playlists/{spec.id}",
+            "followers": {"href": None, "total": self.followers},
+            "href": f"{API}/playlists/{spec.id}",
             "id": spec.id,
             "images": [{"height": None, "url": f"{MOSAIC}{hexhash(spec.key)}", "width": None}],
             **({"items": paging} if key == "items" else {}),
-            "name": spec.name, "owner": user_json(*spec.owner), "primary_color": None, "public": spec.public,
+            "name": spec.name,
+            "owner": user_json(*spec.owner),
+            "primary_color": None,
+            "public": spec.public,
             "snapshot_id": self.snapshot,
             **({"tracks": paging} if key == "tracks" else {}),
-            "type": "playlist", "uri": f"spotify:playlist:{spec.id}",
+            "type": "playlist",
+            "uri": f"spotify:playlist:{spec.id}",
         }
 
 

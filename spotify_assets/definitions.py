@@ -46,7 +46,7 @@ def catalog_resources(settings: Settings) -> dict:
 
 
 def build_resources(settings: Settings) -> dict:
-    """The resources for the environment described by `settings` (DESIGN §6)."""
+    """The resources for the environment described by `settings` (README.md, Configuration)."""
     return {
         "io_manager": ParquetIOManager(base_uri=settings.lake),
         "spotify": SpotifyResource(

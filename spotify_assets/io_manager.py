@@ -1,4 +1,4 @@
-"""The lake's Parquet IO manager over `pyarrow.fs` (DESIGN §3).
+"""The lake's Parquet IO manager over `pyarrow.fs` (docs/architecture.md).
 
 Layout (Hive): `<base>/<table>/week=<YYYY-MM-DD>/part-0.parquet`, or `<base>/<table>/part-0.parquet`
 for an unpartitioned asset. `<base>` is a local path or `s3://bucket/prefix`. The week lives only in
@@ -208,9 +208,7 @@ def conform(table: str, data: TableLike) -> pa.Table:
                     f"to {field.type}: {error}"
                 ) from error
         if not field.nullable and column.null_count:
-            raise ValueError(
-                f"table {table!r}: required column {field.name!r} has {column.null_count} null value(s)"
-            )
+            raise ValueError(f"table {table!r}: required column {field.name!r} has {column.null_count} null value(s)")
         columns.append(column)
     return pa.Table.from_arrays(columns, schema=schema)
 
@@ -273,9 +271,7 @@ def write_week(
     if weeks is not None:
         found = set(pc.unique(weeks).to_pylist()) - {week}
         if found:
-            raise ValueError(
-                f"table {table!r}: rows for week(s) {_show(found)} in an output for week {week!r}"
-            )
+            raise ValueError(f"table {table!r}: rows for week(s) {_show(found)} in an output for week {week!r}")
     data = conform(table, data)
     lake = _lake(base_uri, s3_endpoint_url)
     return _write_file(lake, lake.dir(table, week), data, week)
@@ -303,8 +299,7 @@ def write_weeks(
     outside = set(pc.unique(week_column).to_pylist()) - set(weeks)
     if outside:
         raise ValueError(
-            f"table {table!r}: rows for week(s) {_show(outside)} outside the run's weeks "
-            f"{weeks[0]}..{weeks[-1]}"
+            f"table {table!r}: rows for week(s) {_show(outside)} outside the run's weeks {weeks[0]}..{weeks[-1]}"
         )
     data = conform(table, data)
 
@@ -373,9 +368,7 @@ def list_weeks(base_uri: str, table: str, *, s3_endpoint_url: str | None = None)
 
 def _read_dir(lake: _Lake, table: str, week: str | None) -> pa.Table | None:
     directory = lake.dir(table, week)
-    files = sorted(
-        i.path for i in lake.files(directory, recursive=week is not None) if _is_data_file(i)
-    )
+    files = sorted(i.path for i in lake.files(directory, recursive=week is not None) if _is_data_file(i))
     if not files:
         return None
     schema = TABLE_SCHEMAS.get(table)
@@ -433,9 +426,7 @@ def read_weeks(
     if not tables:
         schema = TABLE_SCHEMAS.get(table)
         if schema is None:
-            raise MissingWeekError(
-                f"no week of table {table!r} is materialized under {lake.uri(lake.dir(table))}"
-            )
+            raise MissingWeekError(f"no week of table {table!r} is materialized under {lake.uri(lake.dir(table))}")
         empty = schema.empty_table()
         return empty.append_column(WEEK_COLUMN, pa.array([], pa.string())) if with_week else empty
     return pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]

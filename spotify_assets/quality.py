@@ -1,4 +1,4 @@
-"""Data-quality rules for one week of tables, as plain functions (DESIGN §5). No Dagster here.
+"""Data-quality rules for one week of tables, as plain functions (docs/data-contract.md, Checks). No Dagster here.
 
 Each rule returns an `Outcome`; `checks.py` turns them into Dagster check specs and evaluations.
 Rules on keys and referential integrity are blocking: a week that breaks them is not written.
@@ -40,13 +40,18 @@ RULES: tuple[Rule, ...] = (
         Rule(table, "unique_key", f"{' + '.join(key)} is unique and never null within a week.", blocking=True)
         for table, key in TABLE_KEYS.items()
     ),
-    Rule("raw_playlist", "item_count_matches_total", "Each playlist's stored items equal the `total` Spotify reported."),
+    Rule(
+        "raw_playlist", "item_count_matches_total", "Each playlist's stored items equal the `total` Spotify reported."
+    ),
     Rule("songs", "albums_exist", "Every songs.album_id is in the week's albums.", blocking=True),
     Rule("songs", "artists_exist", "Every id in songs.artist_ids is in the week's artists.", blocking=True),
     Rule("songs", "duration_positive", "duration_ms > 0 on every song."),
     Rule("songs", "popularity_in_range", "popularity is within 0..100 where Spotify still sends it."),
-    Rule("albums", "release_date_valid",
-         "Every release date parses at its precision and is not after the day the week's snapshot was taken."),
+    Rule(
+        "albums",
+        "release_date_valid",
+        "Every release date parses at its precision and is not after the day the week's snapshot was taken.",
+    ),
 )
 RULES_BY_KEY = {(rule.table, rule.name): rule for rule in RULES}
 
@@ -55,7 +60,9 @@ def _outcome(table: str, name: str, bad: int, what: str, examples: list | None =
     metadata: dict[str, Any] = {"failing_rows": bad, **extra}
     if examples:
         metadata["examples"] = [str(example) for example in examples[:SAMPLE]]
-    return Outcome(RULES_BY_KEY[(table, name)], passed=bad == 0, description=f"{bad} {what}" if bad else "ok", metadata=metadata)
+    return Outcome(
+        RULES_BY_KEY[(table, name)], passed=bad == 0, description=f"{bad} {what}" if bad else "ok", metadata=metadata
+    )
 
 
 def unique_key(table_name: str, table: pa.Table) -> Outcome:
@@ -69,8 +76,14 @@ def unique_key(table_name: str, table: pa.Table) -> Outcome:
     examples = [tuple(row[c] for c in key) for row in duplicates.slice(0, SAMPLE).to_pylist()]
     bad = null_rows + (pc.sum(duplicates["count_all"]).as_py() or 0)
     return _outcome(
-        table_name, "unique_key", bad, f"rows with a null or duplicated {' + '.join(key)}",
-        examples, null_keys=null_rows, duplicated_keys=duplicates.num_rows, rows=table.num_rows,
+        table_name,
+        "unique_key",
+        bad,
+        f"rows with a null or duplicated {' + '.join(key)}",
+        examples,
+        null_keys=null_rows,
+        duplicated_keys=duplicates.num_rows,
+        rows=table.num_rows,
     )
 
 
@@ -81,12 +94,20 @@ def item_count_matches_total(raw: pa.Table) -> Outcome:
     }
     mismatches = []
     firsts = raw.group_by("playlist_id", use_threads=False).aggregate([("playlist_json", "first")])
-    for playlist_id, playlist_json in zip(firsts["playlist_id"].to_pylist(), firsts["playlist_json_first"].to_pylist()):
+    for playlist_id, playlist_json in zip(
+        firsts["playlist_id"].to_pylist(), firsts["playlist_json_first"].to_pylist(), strict=True
+    ):
         playlist = json.loads(playlist_json)
         total = (playlist.get(paging_key(playlist) or "") or {}).get("total")
         if total is not None and total != stored.get(playlist_id, 0):
             mismatches.append(f"{playlist_id}: {stored.get(playlist_id, 0)} stored, total {total}")
-    return _outcome("raw_playlist", "item_count_matches_total", len(mismatches), "playlists whose stored items differ from their total", mismatches)
+    return _outcome(
+        "raw_playlist",
+        "item_count_matches_total",
+        len(mismatches),
+        "playlists whose stored items differ from their total",
+        mismatches,
+    )
 
 
 def _missing(values: pa.Array, known: pa.Array) -> pa.Array:
@@ -106,23 +127,59 @@ def week_outcomes(tables: WeekTables) -> list[Outcome]:
     outcomes = [unique_key(name, getattr(tables, name)) for name in ("playlists", "songs", "albums", "artists")]
 
     album_ids = songs["album_id"].combine_chunks()
-    dangling_albums = pc.sum(pc.invert(pc.fill_null(pc.is_in(album_ids, value_set=albums["album_id"].combine_chunks()), False))).as_py() or 0
-    outcomes.append(_outcome("songs", "albums_exist", dangling_albums, "songs whose album_id is not in albums",
-                             _missing(album_ids, albums["album_id"].combine_chunks()).to_pylist()))
+    dangling_albums = (
+        pc.sum(
+            pc.invert(pc.fill_null(pc.is_in(album_ids, value_set=albums["album_id"].combine_chunks()), False))
+        ).as_py()
+        or 0
+    )
+    outcomes.append(
+        _outcome(
+            "songs",
+            "albums_exist",
+            dangling_albums,
+            "songs whose album_id is not in albums",
+            _missing(album_ids, albums["album_id"].combine_chunks()).to_pylist(),
+        )
+    )
 
-    song_artists = pc.list_flatten(songs["artist_ids"].combine_chunks()) if songs.num_rows else pa.array([], pa.string())
+    song_artists = (
+        pc.list_flatten(songs["artist_ids"].combine_chunks()) if songs.num_rows else pa.array([], pa.string())
+    )
     missing_artists = _missing(song_artists, artists["artist_id"].combine_chunks())
-    outcomes.append(_outcome("songs", "artists_exist", len(missing_artists), "artist ids in songs.artist_ids not in artists",
-                             missing_artists.to_pylist()))
+    outcomes.append(
+        _outcome(
+            "songs",
+            "artists_exist",
+            len(missing_artists),
+            "artist ids in songs.artist_ids not in artists",
+            missing_artists.to_pylist(),
+        )
+    )
 
     bad_duration = songs.filter(pc.invert(pc.fill_null(pc.greater(songs["duration_ms"], 0), False)))
-    outcomes.append(_outcome("songs", "duration_positive", bad_duration.num_rows, "songs without a positive duration_ms",
-                             list(zip(bad_duration["playlist_id"].to_pylist(), bad_duration["position"].to_pylist()))))
+    outcomes.append(
+        _outcome(
+            "songs",
+            "duration_positive",
+            bad_duration.num_rows,
+            "songs without a positive duration_ms",
+            list(zip(bad_duration["playlist_id"].to_pylist(), bad_duration["position"].to_pylist(), strict=True)),
+        )
+    )
 
     popularity = songs["popularity"]
     out_of_range = songs.filter(pc.fill_null(pc.or_(pc.less(popularity, 0), pc.greater(popularity, 100)), False))
-    outcomes.append(_outcome("songs", "popularity_in_range", out_of_range.num_rows, "songs with popularity outside 0..100",
-                             out_of_range["song_id"].to_pylist(), songs_with_popularity=songs.num_rows - popularity.null_count))
+    outcomes.append(
+        _outcome(
+            "songs",
+            "popularity_in_range",
+            out_of_range.num_rows,
+            "songs with popularity outside 0..100",
+            out_of_range["song_id"].to_pylist(),
+            songs_with_popularity=songs.num_rows - popularity.null_count,
+        )
+    )
 
     taken = snapshot_date(tables)
     future = albums.filter(pc.fill_null(pc.greater(albums["release_date"], pa.scalar(taken, pa.date32())), False))
@@ -131,7 +188,9 @@ def week_outcomes(tables: WeekTables) -> list[Outcome]:
         f"{row['album_id']}: {row['release_date']} is in the future of the snapshot taken {taken}"
         for row in future.to_pylist()
     ]
-    outcomes.append(_outcome("albums", "release_date_valid", len(bad_dates), "albums with an invalid release date", bad_dates))
+    outcomes.append(
+        _outcome("albums", "release_date_valid", len(bad_dates), "albums with an invalid release date", bad_dates)
+    )
     return outcomes
 
 

@@ -71,7 +71,7 @@ def snapshots_from_raw(raw: pa.Table) -> list[PlaylistSnapshot]:
 
 
 def playlist_response(snapshot: PlaylistSnapshot) -> dict[str, Any]:
-    """The `GET /playlists/{id}` response with every item embedded: the replay format (DESIGN §4)."""
+    """The `GET /playlists/{id}` response with every item embedded: the replay format (docs/data-contract.md)."""
     playlist = dict(snapshot.playlist)
     key = paging_key(playlist) or "items"
     playlist[key] = {**playlist.get(key, {}), "items": list(snapshot.items), "next": None}

@@ -76,7 +76,12 @@ def report_markdown(
     lines += _table(
         ["artist", "songs", "share", "vs last week"],
         [
-            (r["artist_name"] or r["artist_id"], r["appearances"], f"{r['share']:.1%}", _signed(r["appearances_change"]))
+            (
+                r["artist_name"] or r["artist_id"],
+                r["appearances"],
+                f"{r['share']:.1%}",
+                _signed(r["appearances_change"]),
+            )
             for r in _by(overall, lambda r: (-r["appearances"], r["artist_name"] or "", r["artist_id"]), top)
         ],
     )
@@ -94,7 +99,9 @@ def report_markdown(
             ["song", "artist", "from", "to", "change"],
             [
                 (r["song_name"], r["artist_name"], r["previous_position"], r["position"], _signed(r["change"]))
-                for r in _by([r for r in songs if r["status"] == UP], lambda r: (-r["change"], r["position"], r["song_id"]), top)
+                for r in _by(
+                    [r for r in songs if r["status"] == UP], lambda r: (-r["change"], r["position"], r["song_id"]), top
+                )
             ],
         )
         lines += ["**New entries**", ""]
@@ -102,7 +109,9 @@ def report_markdown(
             ["position", "song", "artist", "status"],
             [
                 (r["position"], r["song_name"], r["artist_name"], "re-entry" if r["status"] == RE_ENTRY else "new")
-                for r in _by([r for r in songs if r["status"] in (NEW, RE_ENTRY)], lambda r: (r["position"], r["song_id"]), top)
+                for r in _by(
+                    [r for r in songs if r["status"] in (NEW, RE_ENTRY)], lambda r: (r["position"], r["song_id"]), top
+                )
             ],
         )
         lines += ["**Exits**", ""]
@@ -110,19 +119,26 @@ def report_markdown(
             ["last position", "song", "artist", "weeks on chart", "peak"],
             [
                 (r["previous_position"], r["song_name"], r["artist_name"], r["weeks_on_chart"], r["peak_position"])
-                for r in _by([r for r in songs if r["status"] == EXIT], lambda r: (r["previous_position"], r["song_id"]), top)
+                for r in _by(
+                    [r for r in songs if r["status"] == EXIT], lambda r: (r["previous_position"], r["song_id"]), top
+                )
             ],
         )
     return "\n".join(lines).rstrip() + "\n"
 
 
-def top_artists_png(artist_trends: pa.Table, week: str, weeks: int = CHART_WEEKS, artists: int = CHART_ARTISTS) -> bytes:
+def top_artists_png(
+    artist_trends: pa.Table, week: str, weeks: int = CHART_WEEKS, artists: int = CHART_ARTISTS
+) -> bytes:
     """A line chart of the week's top artists' songs on the charts (all playlists) over the `weeks`
     weeks ending with `week`, from `artist_trends` rows carrying a `week` column. Weeks before the
     first stored week are left out."""
     window = weeks_back(week, weeks)
     overall = artist_trends.filter(
-        pc.and_(pc.equal(artist_trends["playlist_id"], ALL_PLAYLISTS), pc.is_in(artist_trends[WEEK_COLUMN], pa.array(window)))
+        pc.and_(
+            pc.equal(artist_trends["playlist_id"], ALL_PLAYLISTS),
+            pc.is_in(artist_trends[WEEK_COLUMN], pa.array(window)),
+        )
     ).to_pylist()
     shown_weeks = [w for w in window if any(r[WEEK_COLUMN] == w for r in overall)]
     counts = {(r[WEEK_COLUMN], r["artist_id"]): r["appearances"] for r in overall}
@@ -142,7 +158,9 @@ def top_artists_png(artist_trends: pa.Table, week: str, weeks: int = CHART_WEEKS
     x = list(range(len(shown_weeks)))
     for leader in leaders:
         artist_id = leader["artist_id"]
-        axes.plot(x, [counts.get((w, artist_id), 0) for w in shown_weeks], marker="o", linewidth=2, label=names[artist_id])
+        axes.plot(
+            x, [counts.get((w, artist_id), 0) for w in shown_weeks], marker="o", linewidth=2, label=names[artist_id]
+        )
     axes.set_xticks(x, [w[5:] for w in shown_weeks])
     axes.set_ylabel("songs on the charts")
     axes.set_title(f"Top artists, all playlists: {shown_weeks[0] if shown_weeks else week} to {week}", fontsize=11)

@@ -1,4 +1,4 @@
-"""One pyarrow schema per lake table: the data contract (DESIGN §4).
+"""One pyarrow schema per lake table: the data contract (docs/data-contract.md).
 
 The transform builds to these schemas, the IO manager casts every file to them (so a column that
 is all null one week is still typed), the checks and the catalog read their column lists from here.

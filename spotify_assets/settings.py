@@ -1,4 +1,4 @@
-"""The environment, read in one place (DESIGN §6). Secrets are not read here: they reach the
+"""The environment, read in one place (README.md, Configuration). Secrets are not read here: they reach the
 resources only through `dg.EnvVar`, so they never land in run config or metadata."""
 
 import os
@@ -65,7 +65,9 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         glue_database=get("GLUE_DATABASE"),
         glue_crawler=get("GLUE_CRAWLER"),
         glue_crawler_role_arn=get("GLUE_CRAWLER_ROLE_ARN"),
-        glue_catalog_mode=_choice("GLUE_CATALOG_MODE", get("GLUE_CATALOG_MODE") or "auto", ("auto", "crawl", "partitions")),
+        glue_catalog_mode=_choice(
+            "GLUE_CATALOG_MODE", get("GLUE_CATALOG_MODE") or "auto", ("auto", "crawl", "partitions")
+        ),
         athena_workgroup=get("ATHENA_WORKGROUP") or "primary",
         athena_output_location=get("ATHENA_OUTPUT_LOCATION"),
         spotify_api_url=get("SPOTIFY_API_URL"),

@@ -7,7 +7,7 @@ newline-delimited buffer; everything after that is vectorised. Both response sha
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pyarrow as pa
@@ -47,9 +47,7 @@ _TRACK = pa.struct(
     ]
 )
 # Only what the tables need is parsed; everything else stays in the raw zone's verbatim JSON.
-ITEM_SCHEMA = pa.schema(
-    [("added_at", pa.string()), ("is_local", pa.bool_()), ("track", _TRACK), ("item", _TRACK)]
-)
+ITEM_SCHEMA = pa.schema([("added_at", pa.string()), ("is_local", pa.bool_()), ("track", _TRACK), ("item", _TRACK)])
 _PARSE_OPTIONS = pa_json.ParseOptions(explicit_schema=ITEM_SCHEMA, unexpected_field_behavior="ignore")
 _READ_OPTIONS = pa_json.ReadOptions(block_size=1 << 24)
 
@@ -158,7 +156,7 @@ def _parse_one_timestamp(value: str | None) -> datetime | None:
     except ValueError:
         return None
     if parsed is not None and parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 
@@ -234,8 +232,7 @@ def _playlists(raw: pa.Table, songs_kept: dict[str, int]) -> pa.Table:
                 "total_items": total if total is not None else items,
                 "songs_kept": songs_kept.get(playlist_id, 0),
                 "items_skipped": items - songs_kept.get(playlist_id, 0),
-                "url": (playlist.get("external_urls") or {}).get("spotify")
-                or f"{OPEN_SPOTIFY}/playlist/{playlist_id}",
+                "url": (playlist.get("external_urls") or {}).get("spotify") or f"{OPEN_SPOTIFY}/playlist/{playlist_id}",
                 "extracted_at": extracted_at,
             }
         )
@@ -276,9 +273,7 @@ def week_tables(raw: pa.Table) -> WeekTables:
         pc.fill_null(pc.struct_field(track, "is_local"), False),
     )
     kind = pc.fill_null(pc.struct_field(track, "type"), "track")
-    is_song = pc.and_(
-        pc.and_(pc.is_valid(pc.struct_field(track, "id")), pc.invert(local)), pc.equal(kind, "track")
-    )
+    is_song = pc.and_(pc.and_(pc.is_valid(pc.struct_field(track, "id")), pc.invert(local)), pc.equal(kind, "track"))
     is_song = pc.fill_null(is_song, False)
     track = track.filter(is_song)
     song_rows = items_raw.select(["playlist_id", "position"]).filter(is_song)
@@ -328,9 +323,11 @@ def week_tables(raw: pa.Table) -> WeekTables:
     unparsed = pc.and_(pc.is_null(parsed_dates), pc.is_valid(release_dates))
 
     # Artists of the songs first, then album artists (compilations' "Various Artists" and the like).
-    every_artist = pa.concat_arrays(
-        [artists.flatten(), pc.struct_field(song_albums, "artists").flatten()]
-    ) if len(track) else pa.array([], _ARTIST)
+    every_artist = (
+        pa.concat_arrays([artists.flatten(), pc.struct_field(song_albums, "artists").flatten()])
+        if len(track)
+        else pa.array([], _ARTIST)
+    )
     every_artist = every_artist.take(_first_rows(pc.struct_field(every_artist, "id")))
     artist_id = pc.struct_field(every_artist, "id")
     artists_table = pa.Table.from_arrays(
@@ -350,6 +347,6 @@ def week_tables(raw: pa.Table) -> WeekTables:
         albums=albums,
         artists=artists_table,
         unparsed_release_dates=list(
-            zip(album_ids.filter(unparsed).to_pylist(), release_dates.filter(unparsed).to_pylist())
+            zip(album_ids.filter(unparsed).to_pylist(), release_dates.filter(unparsed).to_pylist(), strict=True)
         ),
     )

@@ -14,11 +14,11 @@ are grouped into runs.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-import sys
 from typing import TYPE_CHECKING, Any, Union
 
 import pyarrow as pa
@@ -119,9 +119,7 @@ def movement_status(position: int | None, previous_position: int | None, seen_be
     return DOWN if position > previous_position else SAME
 
 
-def week_trends(
-    week: str, songs: TableLike, artists: TableLike | None, history: TableLike | None
-) -> WeekTrends:
+def week_trends(week: str, songs: TableLike, artists: TableLike | None, history: TableLike | None) -> WeekTrends:
     """The week's trend tables from its `songs` and `artists` and the `chart_history` as of an
     earlier week (normally the week before; None or empty when the history starts this week)."""
     this_week = week_date(week)
@@ -153,12 +151,16 @@ def week_trends(
             "artist_ids": artist_ids,
             "artist_names": [names.get(a) for a in artist_ids],
         }
-        movements.append(_movement(after[key], position, previous, movement_status(position, previous, old is not None), names))
+        movements.append(
+            _movement(after[key], position, previous, movement_status(position, previous, old is not None), names)
+        )
     for key, old in previous_chart.items():
         if key not in entries:
             movements.append(_movement(old, None, old["last_position"], EXIT, names))
 
-    movements.sort(key=lambda m: (m["playlist_id"], m["position"] is None, m["position"] or m["previous_position"], m["song_id"]))
+    movements.sort(
+        key=lambda m: (m["playlist_id"], m["position"] is None, m["position"] or m["previous_position"], m["song_id"])
+    )
     history_rows = [after[key] for key in sorted(after)]
     trends = _artist_trends(
         this_chart=[after[key] for key in entries],
@@ -173,7 +175,9 @@ def week_trends(
     )
 
 
-def _movement(song: Mapping[str, Any], position: int | None, previous: int | None, status: str, names: Mapping[str, str]) -> dict[str, Any]:
+def _movement(
+    song: Mapping[str, Any], position: int | None, previous: int | None, status: str, names: Mapping[str, str]
+) -> dict[str, Any]:
     # weeks on chart and peak of `song` (a chart_history row) already count this week, if on chart
     return {
         "playlist_id": song["playlist_id"],
@@ -193,7 +197,7 @@ def _movement(song: Mapping[str, Any], position: int | None, previous: int | Non
 def _names_from_history(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     names: dict[str, str] = {}
     for row in rows:
-        for artist_id, name in zip(row["artist_ids"] or [], row["artist_names"] or []):
+        for artist_id, name in zip(row["artist_ids"] or [], row["artist_names"] or [], strict=True):
             if name is not None:
                 names[artist_id] = name
     return names

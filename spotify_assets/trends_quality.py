@@ -46,7 +46,9 @@ def _expected_statuses(position: int | None, previous: int | None, change: int |
 
 def change_matches_positions(movements: pa.Table) -> Outcome:
     bad = []
-    for row in movements.select(["playlist_id", "song_id", "position", "previous_position", "change", "status"]).to_pylist():
+    for row in movements.select(
+        ["playlist_id", "song_id", "position", "previous_position", "change", "status"]
+    ).to_pylist():
         position, previous = row["position"], row["previous_position"]
         expected = previous - position if position is not None and previous is not None else None
         if row["change"] != expected or row["status"] not in _expected_statuses(position, previous, expected):
@@ -61,10 +63,18 @@ def songs_on_chart(songs: pa.Table, movements: pa.Table) -> Outcome:
         for row in movements.select(["playlist_id", "song_id", "position", "status"]).to_pylist()
         if row["status"] != EXIT
     }
-    missing = [f"{key}: at {position}, chart has {actual.get(key)}" for key, position in expected.items() if actual.get(key) != position]
-    extra = [f"{key}: on the chart at {position}, not in songs" for key, position in actual.items() if key not in expected]
+    missing = [
+        f"{key}: at {position}, chart has {actual.get(key)}"
+        for key, position in expected.items()
+        if actual.get(key) != position
+    ]
+    extra = [
+        f"{key}: on the chart at {position}, not in songs" for key, position in actual.items() if key not in expected
+    ]
     return _outcome(
-        COVERAGE_RULE, missing + extra, "songs missing from the chart, at another position, or charted without being in songs",
+        COVERAGE_RULE,
+        missing + extra,
+        "songs missing from the chart, at another position, or charted without being in songs",
         songs_on_chart=len(expected),
     )
 

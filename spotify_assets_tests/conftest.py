@@ -1,4 +1,4 @@
-"""Shared fixtures: real services on loopback (DESIGN §7)."""
+"""Shared fixtures: real services on loopback (docs/decisions.md, Tests)."""
 
 import urllib.request
 import uuid
@@ -77,8 +77,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # --- the lake, materialized through the real job ---------------------------------------------
 
 SAMPLE_WEEKS = [
-    "2026-08-17", "2026-08-24", "2026-08-31", "2026-09-07", "2026-09-14", "2026-09-21",
-    "2026-09-28", "2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26", "2026-11-02",
+    "2026-08-17",
+    "2026-08-24",
+    "2026-08-31",
+    "2026-09-07",
+    "2026-09-14",
+    "2026-09-21",
+    "2026-09-28",
+    "2026-10-05",
+    "2026-10-12",
+    "2026-10-19",
+    "2026-10-26",
+    "2026-11-02",
 ]
 
 

@@ -1,11 +1,11 @@
 """Small, explicit Spotify API objects for tests, in both response shapes."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from spotify_assets.spotify.source import PlaylistSnapshot
 
-EXTRACTED_AT = datetime(2026, 8, 24, tzinfo=timezone.utc)
+EXTRACTED_AT = datetime(2026, 8, 24, tzinfo=UTC)
 
 
 def artist(artist_id: str, name: str) -> dict[str, Any]:
@@ -34,7 +34,9 @@ def album(album_id: str, name: str, artists: list, release_date="2024-05-01", pr
     }
 
 
-def track(track_id: str, name: str, artists: list, album_obj: dict, *, popularity=None, isrc="USX0000001", duration_ms=200_000):
+def track(
+    track_id: str, name: str, artists: list, album_obj: dict, *, popularity=None, isrc="USX0000001", duration_ms=200_000
+):
     obj = {
         "album": album_obj,
         "artists": artists,
@@ -55,14 +57,27 @@ def track(track_id: str, name: str, artists: list, album_obj: dict, *, popularit
 
 
 def episode(episode_id: str) -> dict[str, Any]:
-    return {"id": episode_id, "name": "A podcast episode", "type": "episode", "duration_ms": 1_800_000,
-            "show": {"id": "show1", "name": "A show"}, "is_local": False}
+    return {
+        "id": episode_id,
+        "name": "A podcast episode",
+        "type": "episode",
+        "duration_ms": 1_800_000,
+        "show": {"id": "show1", "name": "A show"},
+        "is_local": False,
+    }
 
 
 def local_track() -> dict[str, Any]:
-    return {"id": None, "name": "home recording", "type": "track", "is_local": True, "duration_ms": 90_000,
-            "album": {"id": None, "name": "", "artists": []}, "artists": [{"id": None, "name": "me"}],
-            "uri": "spotify:local:me::home+recording:90"}
+    return {
+        "id": None,
+        "name": "home recording",
+        "type": "track",
+        "is_local": True,
+        "duration_ms": 90_000,
+        "album": {"id": None, "name": "", "artists": []},
+        "artists": [{"id": None, "name": "me"}],
+        "uri": "spotify:local:me::home+recording:90",
+    }
 
 
 def entry(obj: dict | None, *, legacy: bool, added_at: str | None = "2026-08-20T10:00:00Z", is_local=False) -> dict:
@@ -70,8 +85,16 @@ def entry(obj: dict | None, *, legacy: bool, added_at: str | None = "2026-08-20T
     return {"added_at": added_at, "added_by": {"id": "owner"}, "is_local": is_local, key: obj}
 
 
-def snapshot(playlist_id: str, entries: list, *, legacy: bool, total: int | None = None, name="A playlist",
-             followers: int | None = 10, snapshot_id="snap1") -> PlaylistSnapshot:
+def snapshot(
+    playlist_id: str,
+    entries: list,
+    *,
+    legacy: bool,
+    total: int | None = None,
+    name="A playlist",
+    followers: int | None = 10,
+    snapshot_id="snap1",
+) -> PlaylistSnapshot:
     key = "tracks" if legacy else "items"
     playlist = {
         "collaborative": False,
@@ -82,8 +105,14 @@ def snapshot(playlist_id: str, entries: list, *, legacy: bool, total: int | None
         "owner": {"id": "owner", "display_name": "Owner Name", "type": "user"},
         "snapshot_id": snapshot_id,
         "type": "playlist",
-        key: {"href": "x", "limit": 50, "next": None, "offset": 0, "previous": None,
-              "total": len(entries) if total is None else total},
+        key: {
+            "href": "x",
+            "limit": 50,
+            "next": None,
+            "offset": 0,
+            "previous": None,
+            "total": len(entries) if total is None else total,
+        },
     }
     if followers is not None:
         playlist["followers"] = {"href": None, "total": followers}

@@ -63,7 +63,9 @@ def test_the_weekly_job_ends_with_a_duckdb_catalog_of_every_week(sample_lake):
     assert "| `songs` | 12 | 2796 |" in metadata["summary"].value
 
     # nothing stored for the catalog itself: it returns a MaterializeResult, not data
-    assert sorted(p.name for p in Path(settings.lake).iterdir()) == sorted([*TABLES, "reports"])  # weekly_report's files
+    assert sorted(p.name for p in Path(settings.lake).iterdir()) == sorted(
+        [*TABLES, "reports"]
+    )  # weekly_report's files
     assert Path(settings.catalog_path) == Path(settings.lake).parent / "catalog.duckdb"
 
 

@@ -29,9 +29,21 @@ def _env(tmp_path: Path, **extra) -> dict[str, str]:
 def test_partition_range_materialize_is_one_run_that_writes_every_week(tmp_path):
     first, last = SAMPLE_WEEKS[0], SAMPLE_WEEKS[4]
     result = subprocess.run(
-        [DAGSTER, "asset", "materialize", "-m", "spotify_assets.definitions", "--select", "*",
-         "--partition-range", f"{first}...{last}"],
-        env=_env(tmp_path), capture_output=True, text=True, timeout=300,
+        [
+            DAGSTER,
+            "asset",
+            "materialize",
+            "-m",
+            "spotify_assets.definitions",
+            "--select",
+            "*",
+            "--partition-range",
+            f"{first}...{last}",
+        ],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:

@@ -47,9 +47,7 @@ def stored(lake: str) -> list[str]:
         pages = boto3.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/")
         return sorted(o["Key"][len(prefix) + 1 :] for page in pages for o in page.get("Contents", []))
     return sorted(
-        os.path.relpath(os.path.join(folder, name), lake)
-        for folder, _, names in os.walk(lake)
-        for name in names
+        os.path.relpath(os.path.join(folder, name), lake) for folder, _, names in os.walk(lake) for name in names
     )
 
 
@@ -137,7 +135,9 @@ def test_rewrite_replaces_the_week(lake: str):
     assert len(stored(lake)) == 2
 
     for names in (["first", "second"], ["new"]):
-        dg.materialize([songs_asset(lambda weeks, n=names: songs_frame(None, n))], resources=io(lake), partition_key=WEEK)
+        dg.materialize(
+            [songs_asset(lambda weeks, n=names: songs_frame(None, n))], resources=io(lake), partition_key=WEEK
+        )
 
     assert stored(lake) == [f"songs/week={WEEK}/part-0.parquet"]
     assert read_file(lake, f"songs/week={WEEK}/part-0.parquet")["song_name"].to_pylist() == ["new"]
@@ -242,7 +242,9 @@ def test_bad_week_in_multi_week_output_writes_nothing(lake: str, bad_data):
         bad = bad_data()
         return bad if "week" not in bad else pd.concat([good, bad])
 
-    result = dg.materialize([songs_asset(weeks_with_one_bad)], resources=io(lake), tags=RANGE_TAGS, raise_on_error=False)
+    result = dg.materialize(
+        [songs_asset(weeks_with_one_bad)], resources=io(lake), tags=RANGE_TAGS, raise_on_error=False
+    )
 
     assert not result.success
     assert stored(lake) == []
@@ -310,11 +312,13 @@ def test_s3_endpoint_from_config(s3_lake: str, aws_env: str, monkeypatch: pytest
 def test_big_week_reads_back_whole_in_batches(lake: str):
     """A week bigger than one read batch comes back complete, in order, with the lake schema."""
     rows = 40_000
-    data = pa.table({
-        "playlist_id": pa.array(["pl1"] * rows),
-        "position": pa.array(range(1, rows + 1), pa.int32()),
-        "song_id": pa.array([f"s{i}" for i in range(rows)]),
-    })
+    data = pa.table(
+        {
+            "playlist_id": pa.array(["pl1"] * rows),
+            "position": pa.array(range(1, rows + 1), pa.int32()),
+            "song_id": pa.array([f"s{i}" for i in range(rows)]),
+        }
+    )
     write_week(lake, "songs", WEEK, data)
     back = read_weeks(lake, "songs", [WEEK])
     assert back.schema.equals(SONGS, check_metadata=True) and back.num_rows == rows
@@ -324,9 +328,10 @@ def test_big_week_reads_back_whole_in_batches(lake: str):
 
 def test_a_file_written_before_a_column_was_added_reads_with_the_column_null(lake: str):
     older = pa.table({"playlist_id": ["pl1"], "position": pa.array([1], pa.int32()), "song_id": ["s1"]})
-    folder = week_uri(lake, "songs", WEEK)
-    os.makedirs(folder)
-    pq.write_table(older, f"{folder}/part-0.parquet")
+    fs, folder = pafs.FileSystem.from_uri(week_uri(lake, "songs", WEEK))
+    fs.create_dir(folder)
+    with fs.open_output_stream(f"{folder}/part-0.parquet") as out:
+        pq.write_table(older, out)
     back = read_weeks(lake, "songs", [WEEK])
     assert back.schema.equals(SONGS) and back.num_rows == 1
     assert back.to_pylist()[0]["song_id"] == "s1" and back.to_pylist()[0]["isrc"] is None

@@ -36,13 +36,22 @@ def test_two_weeks_in_one_run_write_every_table_and_check_each_week(lake_env):
     lake_files = [f for f in _files(lake) if f.split("/")[0] in TABLES]  # trends are tested in test_trends_assets
     assert lake_files == [f"{t}/week={w}/part-0.parquet" for t in sorted(TABLES) for w in SAMPLE_WEEKS[:2]]
     for table in TABLES:
-        assert pq.read_schema(lake / table / f"week={SAMPLE_WEEKS[0]}" / "part-0.parquet").names == TABLE_SCHEMAS[table].names
+        assert (
+            pq.read_schema(lake / table / f"week={SAMPLE_WEEKS[0]}" / "part-0.parquet").names
+            == TABLE_SCHEMAS[table].names
+        )
 
-    inline = [e for e in result.get_asset_check_evaluations() if e.partition is not None and e.asset_key.to_user_string() in TABLES]
+    inline = [
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.partition is not None and e.asset_key.to_user_string() in TABLES
+    ]
     by_check: dict[tuple[str, str], list[str]] = {}
     for evaluation in inline:
         assert evaluation.passed, evaluation
-        by_check.setdefault((evaluation.asset_key.to_user_string(), evaluation.check_name), []).append(evaluation.partition)
+        by_check.setdefault((evaluation.asset_key.to_user_string(), evaluation.check_name), []).append(
+            evaluation.partition
+        )
     assert len(by_check) == 11
     assert all(sorted(weeks) == SAMPLE_WEEKS[:2] for weeks in by_check.values())
 
@@ -85,14 +94,22 @@ def test_blocking_check_stops_the_week_and_everything_downstream(lake_env, tmp_p
     playlist["items"]["items"][0]["item"]["album"] = None
     path.write_bytes(gzip.compress(json.dumps(playlist).encode()))
 
-    @dg.asset(deps=["songs"], partitions_def=defs.resolve_assets_def("songs").partitions_def,
-              backfill_policy=dg.BackfillPolicy.single_run())
+    @dg.asset(
+        deps=["songs"],
+        partitions_def=defs.resolve_assets_def("songs").partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+    )
     def song_report() -> None:
         raise AssertionError("must not run after a blocking check failed")
 
     job = dg.Definitions(
-        assets=[*defs.assets, song_report], resources=defs.resources,
-        jobs=[dg.define_asset_job("with_report", selection="*", partitions_def=defs.resolve_assets_def("songs").partitions_def)],
+        assets=[*defs.assets, song_report],
+        resources=defs.resources,
+        jobs=[
+            dg.define_asset_job(
+                "with_report", selection="*", partitions_def=defs.resolve_assets_def("songs").partitions_def
+            )
+        ],
     ).resolve_job_def("with_report")
     result = job.execute_in_process(partition_key=SAMPLE_WEEKS[0], raise_on_error=False)
     assert not result.success
@@ -114,7 +131,9 @@ def test_blocking_check_stops_the_week_and_everything_downstream(lake_env, tmp_p
     ],
     ids=["truncated", "not-json"],
 )
-def test_bad_snapshot_fails_naming_file_week_and_playlist_and_keeps_earlier_files(lake_env, tmp_path, corrupt, expected):
+def test_bad_snapshot_fails_naming_file_week_and_playlist_and_keeps_earlier_files(
+    lake_env, tmp_path, corrupt, expected
+):
     replay = _copy_weeks(tmp_path, SAMPLE_WEEKS[:1])
     settings = lake_env(SPOTIFY_REPLAY_DIR=str(replay))
     defs = build_definitions(settings)
@@ -157,12 +176,22 @@ def test_unseen_replay_dir_with_list_wrapped_real_responses_and_2026_files(lake_
     real = Path(__file__).parent / "fixtures" / "real_responses"
     replay = tmp_path / "replay"
     weeks = {"2024-04-22": "top50-global-2024-04-22.json.gz", "2024-04-29": "top50-global-2024-05-15.json.gz"}
-    artist, album = f.artist("a" * 22, "Motörhead Jr"), f.album("b" * 22, "Año", [f.artist("c" * 22, "VA")], "1998", "year")
+    artist, album = (
+        f.artist("a" * 22, "Motörhead Jr"),
+        f.album("b" * 22, "Año", [f.artist("c" * 22, "VA")], "1998", "year"),
+    )
     for week, name in weeks.items():
         (replay / week).mkdir(parents=True)
         shutil.copy(real / name, replay / week / "37i9dQZEVXbMDoHDwVN2tF.json.gz")
-        snap = f.snapshot("d" * 22, [f.entry(None, legacy=False), f.entry(f.episode("e" * 22), legacy=False),
-                                     f.entry(f.track("t" * 22, "Canción", [artist], album), legacy=False)], legacy=False)
+        snap = f.snapshot(
+            "d" * 22,
+            [
+                f.entry(None, legacy=False),
+                f.entry(f.episode("e" * 22), legacy=False),
+                f.entry(f.track("t" * 22, "Canción", [artist], album), legacy=False),
+            ],
+            legacy=False,
+        )
         playlist = dict(snap.playlist, items={**snap.playlist["items"], "items": list(snap.items)})
         (replay / week / f"{'d' * 22}.json").write_text(json.dumps(playlist, ensure_ascii=False))
 
@@ -176,7 +205,9 @@ def test_unseen_replay_dir_with_list_wrapped_real_responses_and_2026_files(lake_
         assert [s["song_id"] for s in real_songs] == [i["track"]["id"] for i in response["tracks"]["items"]]
         (mine,) = [s for s in songs if s["playlist_id"] == "d" * 22]
         assert (mine["position"], mine["artist_id"], mine["popularity"]) == (3, "a" * 22, None)
-        playlists = {p["playlist_id"]: p for p in pq.read_table(lake / f"playlists/week={week}/part-0.parquet").to_pylist()}
+        playlists = {
+            p["playlist_id"]: p for p in pq.read_table(lake / f"playlists/week={week}/part-0.parquet").to_pylist()
+        }
         assert (playlists["d" * 22]["songs_kept"], playlists["d" * 22]["items_skipped"]) == (1, 2)
         albums = {a["album_id"]: a for a in pq.read_table(lake / f"albums/week={week}/part-0.parquet").to_pylist()}
         assert str(albums["b" * 22]["release_date"]) == "1998-01-01"

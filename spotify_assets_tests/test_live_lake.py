@@ -95,7 +95,9 @@ def test_unchanged_playlists_cost_one_request_and_carry_last_weeks_items(fake_sp
     then = week_bounds(before)[1]
     recorded = LiveSource(
         Credentials(fake_spotify.client_id, fake_spotify.client_secret, fake_spotify.refresh_token),
-        api_url=fake_spotify.api_url, accounts_url=fake_spotify.accounts_url, clock=lambda: then,
+        api_url=fake_spotify.api_url,
+        accounts_url=fake_spotify.accounts_url,
+        clock=lambda: then,
     ).fetch_week(before, [BIG, LEGACY, SMALL])
     write_week(settings.lake, "raw_playlist", before, raw_table(recorded))
     fake_spotify.set_items(SMALL, make_playlist(SMALL, 9)["tracks"]["items"], snapshot_id="snap-2")
@@ -105,7 +107,9 @@ def test_unchanged_playlists_cost_one_request_and_carry_last_weeks_items(fake_sp
 
     assert result.success
     # one request each; only SMALL (changed) needs no further page either: 9 items fit the first
-    assert sorted(r.path for r in fake_spotify.api_requests()) == sorted(f"/v1/playlists/{p}" for p in (BIG, LEGACY, SMALL))
+    assert sorted(r.path for r in fake_spotify.api_requests()) == sorted(
+        f"/v1/playlists/{p}" for p in (BIG, LEGACY, SMALL)
+    )
     metadata = _materialization(result, "raw_playlist")
     assert metadata["requests"].value == 3
     assert sorted(metadata["carried_forward"].value) == sorted([BIG, LEGACY])
@@ -169,14 +173,18 @@ def test_the_client_secret_never_reaches_logs_metadata_or_the_lake(fake_spotify,
 
     secrets = [fake_spotify.client_secret, fake_spotify.refresh_token]
     secrets += [r.authorization.split(" ")[-1] for r in fake_spotify.requests]  # tokens, Basic header
-    stored = "".join(
-        serialize_value(event) for run in instance.get_runs() for event in instance.all_logs(run.run_id)
-    )
+    stored = "".join(serialize_value(event) for run in instance.get_runs() for event in instance.all_logs(run.run_id))
     lake = "".join(str(pq.read_table(path).to_pylist()) for path in Path(settings.lake).rglob("*.parquet"))
     out, err = capfd.readouterr()
     assert "requests" in stored and len(lake) > 1000
     for secret in set(secrets):
-        for where, text in {"event log": stored, "lake": lake, "logs": caplog.text, "stdout": out, "stderr": err}.items():
+        for where, text in {
+            "event log": stored,
+            "lake": lake,
+            "logs": caplog.text,
+            "stdout": out,
+            "stderr": err,
+        }.items():
             assert secret not in text, f"a secret is in the {where}"
 
 
@@ -197,9 +205,21 @@ def test_dagster_asset_materialize_of_the_current_week_against_a_compatible_endp
     week = last_week()
 
     result = subprocess.run(
-        [DAGSTER, "asset", "materialize", "-m", "spotify_assets.definitions", "--select", "raw_playlist*",
-         "--partition", week],
-        env=env, capture_output=True, text=True, timeout=300,
+        [
+            DAGSTER,
+            "asset",
+            "materialize",
+            "-m",
+            "spotify_assets.definitions",
+            "--select",
+            "raw_playlist*",
+            "--partition",
+            week,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
     assert result.returncode == 0, result.stderr[-3000:]

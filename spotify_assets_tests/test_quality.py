@@ -70,7 +70,9 @@ def test_release_dates_are_judged_against_the_day_the_snapshot_was_taken_not_tod
         f.entry(f.track("s2", "b", [A1], next_day), legacy=False),
     )
     dates = _by_name(week_outcomes(week_tables(raw)))[("albums", "release_date_valid")]
-    assert dates.metadata["examples"] == [f"alb3: {taken + dt.timedelta(days=1)} is in the future of the snapshot taken {taken}"]
+    assert dates.metadata["examples"] == [
+        f"alb3: {taken + dt.timedelta(days=1)} is in the future of the snapshot taken {taken}"
+    ]
 
 
 def test_item_count_must_match_total():

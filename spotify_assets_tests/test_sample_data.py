@@ -5,7 +5,8 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,7 @@ def test_twelve_weeks_of_three_user_playlists(sample):
     assert all(len(v) >= 3 and v == ids[WEEKS[0]] for v in ids.values())
     for pid in ids[WEEKS[0]]:
         assert re.fullmatch(r"[0-9A-Za-z]{22}", pid) and not is_editorial(pid)
-    for week, playlists in sample.items():
+    for playlists in sample.values():
         for pid, s in playlists.items():
             page = s.playlist[shape(s)]
             assert page["next"] is None and page["total"] == len(s.items) and page["offset"] == 0
@@ -95,12 +96,12 @@ RELEASE_FORMATS = {"year": r"\d{4}", "month": r"\d{4}-\d\d", "day": r"\d{4}-\d\d
 
 
 def edge_cases(s):
-    """The DESIGN §4 edge cases present in one playlist snapshot."""
+    """The data contract's edge cases (docs/data-contract.md) present in one playlist snapshot."""
     found = set()
     objs = [obj(e) for e in s.items]
     if any(o is None for o in objs):
         found.add("null")
-    for e, o in zip(s.items, objs):
+    for e, o in zip(s.items, objs, strict=True):
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e["added_at"])
         if o is None:
             continue
@@ -139,8 +140,19 @@ def edge_cases(s):
 
 
 EDGE_CASES = {
-    "null", "local", "episode", "duplicate", "compilation", "multi_artist", "album_artist_not_first_track_artist",
-    "precision_year", "precision_month", "precision_day", "non_ascii", "cjk", "identical_added_at",
+    "null",
+    "local",
+    "episode",
+    "duplicate",
+    "compilation",
+    "multi_artist",
+    "album_artist_not_first_track_artist",
+    "precision_year",
+    "precision_month",
+    "precision_day",
+    "non_ascii",
+    "cjk",
+    "identical_added_at",
 }
 
 
@@ -154,7 +166,9 @@ def test_every_edge_case_occurs_in_the_first_the_last_and_most_weeks(sample):
         assert {shape(s) for s in sample[WEEKS[0]].values() if kind in edge_cases(s)} == {"tracks", "items"}, kind
     exact = {
         (o["album"]["release_date_precision"], o["album"]["release_date"])
-        for playlists in sample.values() for s in playlists.values() for o in tracks(s)
+        for playlists in sample.values()
+        for s in playlists.values()
+        for o in tracks(s)
     }
     assert ("year", "1998") in exact and ("month", "2011-03") in exact
 
@@ -182,7 +196,7 @@ def test_entities_keep_their_id_and_name_everywhere(sample):
 
 def test_dates_are_not_after_the_snapshot(sample):
     for week, playlists in sample.items():
-        end = datetime.fromisoformat(week).replace(tzinfo=timezone.utc) + timedelta(days=7)
+        end = datetime.fromisoformat(week).replace(tzinfo=UTC) + timedelta(days=7)
         for s in playlists.values():
             assert s.extracted_at == end
             for e in s.items:
@@ -199,7 +213,7 @@ def test_followers_grow_and_snapshot_id_follows_content(sample):
         history = [sample[week][pid] for week in WEEKS]
         followers = [s.playlist["followers"]["total"] for s in history]
         assert followers == sorted(followers) and followers[-1] > followers[0]
-        for before, after in zip(history, history[1:]):
+        for before, after in pairwise(history):
             content = [[(e["added_at"], (obj(e) or {}).get("uri")) for e in s.items] for s in (before, after)]
             assert (content[0] == content[1]) == (before.snapshot_id == after.snapshot_id)
             unchanged += content[0] == content[1]
@@ -236,7 +250,7 @@ def has_full_story(seq):
 def test_churn_looks_like_a_chart(sample):
     chart = next(pid for pid, s in sample[WEEKS[0]].items() if len(s.items) > 100)
     history = positions(sample, chart)
-    for before, after in zip(WEEKS, WEEKS[1:]):
+    for before, after in pairwise(WEEKS):
         old, new = ({t["id"] for t in tracks(sample[w][chart])} for w in (before, after))
         assert 3 <= len(new - old) <= 30, (after, len(new - old))
     assert any(has_full_story(seq) for seq in history.values())

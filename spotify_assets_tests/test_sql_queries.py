@@ -94,10 +94,14 @@ def test_top_albums(sample_lake, lake):
 
 def test_new_entries(sample_lake, lake):
     songs, playlists, artists = lake["songs"], lake["playlists"], lake["artists"]
-    on_playlist = set(zip(songs["week"], songs["playlist_id"], songs["song_id"]))
-    catalogued = set(zip(playlists["week"], playlists["playlist_id"]))
-    names = dict(zip(zip(playlists["week"], playlists["playlist_id"]), playlists["playlist_name"]))
-    artist_names = dict(zip(zip(artists["week"], artists["artist_id"]), artists["artist_name"]))
+    on_playlist = set(zip(songs["week"], songs["playlist_id"], songs["song_id"], strict=True))
+    catalogued = set(zip(playlists["week"], playlists["playlist_id"], strict=True))
+    names = dict(
+        zip(zip(playlists["week"], playlists["playlist_id"], strict=True), playlists["playlist_name"], strict=True)
+    )
+    artist_names = dict(
+        zip(zip(artists["week"], artists["artist_id"], strict=True), artists["artist_name"], strict=True)
+    )
     expected = []
     for row in songs.itertuples(index=False):
         previous = (date.fromisoformat(row.week) - timedelta(days=7)).isoformat()
@@ -167,8 +171,18 @@ def test_climbers(sample_lake):
     for playlist_id, group in sorted(up.groupby("playlist_id"), key=lambda item: names[item[0]]):
         top = group.sort_values(["change", "position", "song_id"], ascending=[False, True, True]).head(5)
         expected += [
-            (latest, names[playlist_id], rank, r.song_name, r.artist_name, r.previous_position, r.position,
-             r.change, r.weeks_on_chart, r.peak_position)
+            (
+                latest,
+                names[playlist_id],
+                rank,
+                r.song_name,
+                r.artist_name,
+                r.previous_position,
+                r.position,
+                r.change,
+                r.weeks_on_chart,
+                r.peak_position,
+            )
             for rank, r in enumerate(top.itertuples(), start=1)
         ]
     assert run(sample_lake, "climbers") == expected and len(expected) == 15

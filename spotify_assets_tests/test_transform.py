@@ -1,4 +1,4 @@
-"""The transform against the data contract (DESIGN §4), on both shapes and every edge case."""
+"""The transform against the data contract (docs/data-contract.md), on both shapes and every edge case."""
 
 import datetime as dt
 import gzip
@@ -17,7 +17,9 @@ from spotify_assets_tests import factories as f
 REAL = Path(__file__).parent / "fixtures" / "real_responses"
 
 A1, A2, VA = f.artist("art1", "Beyoncé"), f.artist("art2", "Sigur Rós"), f.artist("various", "Various Artists")
-COMPILATION = f.album("comp1", "Now That's Music 東京", [VA], release_date="1998", precision="year", album_type="compilation")
+COMPILATION = f.album(
+    "comp1", "Now That's Music 東京", [VA], release_date="1998", precision="year", album_type="compilation"
+)
 SINGLE = f.album("alb2", "Mañana", [A2], release_date="2011-03", precision="month")
 SONG_A = f.track("song1", "Halo", [A1, A2], COMPILATION, popularity=77)
 SONG_B = f.track("song2", "Hoppípolla", [A2], SINGLE, isrc=None)
@@ -51,7 +53,7 @@ def test_songs_follow_the_contract(edge_week):
     assert first["artist_ids"] == ["art1", "art2"]
     assert first["album_id"] == "comp1"
     assert first["url"] == "https://open.spotify.com/track/song1"
-    assert first["added_at"] == dt.datetime(2026, 8, 20, 10, tzinfo=dt.timezone.utc)
+    assert first["added_at"] == dt.datetime(2026, 8, 20, 10, tzinfo=dt.UTC)
     assert first["isrc"] == "USX0000001"
     assert songs[1]["isrc"] is None and songs[1]["added_at"] is None
 
@@ -117,8 +119,11 @@ def test_raw_zone_round_trips_every_snapshot(edge_week):
 
 def test_item_that_is_not_an_object_names_the_row():
     raw = raw_table([f.snapshot("pl1", [f.entry(SONG_A, legacy=False)], legacy=False)])
-    broken = raw.set_column(raw.schema.get_field_index("item_json"), "item_json",
-                            pa.array(['{"item": {"duration_ms": "long"}}'], pa.large_string()))
+    broken = raw.set_column(
+        raw.schema.get_field_index("item_json"),
+        "item_json",
+        pa.array(['{"item": {"duration_ms": "long"}}'], pa.large_string()),
+    )
     with pytest.raises(RawDataError, match="playlist pl1, position 1: raw item at row 0"):
         week_tables(broken)
 
@@ -127,7 +132,12 @@ def test_release_dates_that_do_not_match_their_precision_are_null():
     dates = pa.array(["1998", "2011-03", "2011-03-04", "0000", "2011-13-01", "1998"])
     precisions = pa.array(["year", "month", "day", "year", "day", "day"])
     assert parse_release_dates(dates, precisions).to_pylist() == [
-        dt.date(1998, 1, 1), dt.date(2011, 3, 1), dt.date(2011, 3, 4), None, None, None,
+        dt.date(1998, 1, 1),
+        dt.date(2011, 3, 1),
+        dt.date(2011, 3, 4),
+        None,
+        None,
+        None,
     ]
 
 
@@ -139,7 +149,7 @@ def test_real_legacy_responses(name):
     tables = tables_for([snap])
     assert tables.songs.num_rows == 50
     assert tables.songs["position"].to_pylist() == list(range(1, 51))
-    for song, item in zip(tables.songs.to_pylist(), items):
+    for song, item in zip(tables.songs.to_pylist(), items, strict=True):
         assert song["song_id"] == item["track"]["id"]
         assert song["artist_id"] == item["track"]["artists"][0]["id"]
         assert song["artist_ids"] == [a["id"] for a in item["track"]["artists"]]
@@ -149,7 +159,9 @@ def test_real_legacy_responses(name):
     albums = {a["album_id"]: a for a in tables.albums.to_pylist()}
     assert any(s["artist_ids"] != albums[s["album_id"]]["artist_ids"] for s in tables.songs.to_pylist())
     assert set(tables.songs["album_id"].to_pylist()) == set(albums)
-    assert {i for s in tables.songs.to_pylist() for i in s["artist_ids"]} <= set(tables.artists["artist_id"].to_pylist())
+    assert {i for s in tables.songs.to_pylist() for i in s["artist_ids"]} <= set(
+        tables.artists["artist_id"].to_pylist()
+    )
     assert all(u.startswith("https://open.spotify.com/artist/") for u in tables.artists["url"].to_pylist())
     (row,) = tables.playlists.to_pylist()
     assert (row["playlist_name"], row["total_items"], row["items_skipped"]) == ("Top 50 - Global", 50, 0)
@@ -159,8 +171,10 @@ def test_a_week_mixing_both_shapes_reads_each_entry_from_its_own_key():
     legacy = f.snapshot("pl1", [f.entry(SONG_A, legacy=True), f.entry(None, legacy=True)], legacy=True)
     current = f.snapshot("pl2", [f.entry(SONG_B, legacy=False), f.entry(SONG_A, legacy=False)], legacy=False)
     songs = tables_for([legacy, current]).songs
-    assert list(zip(songs["playlist_id"].to_pylist(), songs["song_id"].to_pylist())) == [
-        ("pl1", "song1"), ("pl2", "song2"), ("pl2", "song1"),
+    assert list(zip(songs["playlist_id"].to_pylist(), songs["song_id"].to_pylist(), strict=True)) == [
+        ("pl1", "song1"),
+        ("pl2", "song2"),
+        ("pl2", "song1"),
     ]
 
 
@@ -183,16 +197,21 @@ def test_big_weeks_parsed_in_slices_and_chunks_give_the_same_tables(monkeypatch,
 def test_an_empty_raw_item_names_the_row_instead_of_shifting_the_rows():
     raw = raw_table([f.snapshot("pl1", [f.entry(SONG_A, legacy=False)] * 3, legacy=False)])
     items = raw["item_json"].to_pylist()
-    broken = raw.set_column(raw.schema.get_field_index("item_json"), "item_json",
-                            pa.array([items[0], "", items[2]], pa.large_string()))
+    broken = raw.set_column(
+        raw.schema.get_field_index("item_json"), "item_json", pa.array([items[0], "", items[2]], pa.large_string())
+    )
     with pytest.raises(RawDataError, match="row 1"):
         week_tables(broken)
 
 
 def test_added_at_accepts_what_spotify_sends_and_nulls_junk():
     values = pa.array(["2024-04-22T11:06:52Z", "2024-04-22T11:06:52.5+02:00", "2024-04-22", "", None, "garbage"])
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert [v and v.astimezone(utc) for v in parse_timestamps(values).to_pylist()] == [
-        dt.datetime(2024, 4, 22, 11, 6, 52, tzinfo=utc), dt.datetime(2024, 4, 22, 9, 6, 52, 500000, tzinfo=utc),
-        dt.datetime(2024, 4, 22, tzinfo=utc), None, None, None,
+        dt.datetime(2024, 4, 22, 11, 6, 52, tzinfo=utc),
+        dt.datetime(2024, 4, 22, 9, 6, 52, 500000, tzinfo=utc),
+        dt.datetime(2024, 4, 22, tzinfo=utc),
+        None,
+        None,
+        None,
     ]

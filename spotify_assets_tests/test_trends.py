@@ -22,7 +22,14 @@ def songs_table(rows: list[tuple]) -> pa.Table:
     """(playlist_id, position, song_id, artist_ids) rows as a `songs` table."""
     return pa.Table.from_pylist(
         [
-            {"playlist_id": p, "position": pos, "song_id": s, "song_name": f"Song {s}", "artist_id": ids[0], "artist_ids": ids}
+            {
+                "playlist_id": p,
+                "position": pos,
+                "song_id": s,
+                "song_name": f"Song {s}",
+                "artist_id": ids[0],
+                "artist_ids": ids,
+            }
             for p, pos, s, ids in rows
         ],
         schema=SONGS,
@@ -36,7 +43,7 @@ def artists_table(ids) -> pa.Table:
 def run_weeks(weeks_rows: list[list[tuple]], weeks=WEEKS):
     """Each week's trends, fed week after week from an empty history."""
     results, history = [], None
-    for week, rows in zip(weeks, weeks_rows):
+    for week, rows in zip(weeks, weeks_rows, strict=False):  # the first len(weeks_rows) weeks
         ids = {a for *_, artist_ids in rows for a in artist_ids}
         result = week_trends(week, songs_table(rows), artists_table(ids), history)
         results.append(result)
@@ -129,8 +136,15 @@ def test_artist_trends_count_every_credit_share_change_and_new_artists():
     second = {(r["playlist_id"], r["artist_id"]): r for r in results[1].artist_trends.to_pylist()}
     # week 2: B (a2), A (a1), D (a4 + a1); C (a3) exited
     assert second[("p", "a1")] | {} == {
-        "playlist_id": "p", "artist_id": "a1", "appearances": 2, "playlist_songs": 3, "share": 2 / 3,
-        "previous_appearances": 1, "appearances_change": 1, "is_new": False, "artist_name": "Ana",
+        "playlist_id": "p",
+        "artist_id": "a1",
+        "appearances": 2,
+        "playlist_songs": 3,
+        "share": 2 / 3,
+        "previous_appearances": 1,
+        "appearances_change": 1,
+        "is_new": False,
+        "artist_name": "Ana",
     }
     assert (second[("p", "a4")]["appearances"], second[("p", "a4")]["is_new"]) == (1, True)
     assert second[("*", "a4")]["is_new"] is True
@@ -176,9 +190,12 @@ def test_checks_fail_on_wrong_arithmetic_and_on_missing_songs():
 def test_report_lists_climbers_entries_and_exits_and_the_chart_is_a_png():
     results = run_weeks(STORY)
     trends = pa.concat_tables(
-        r.artist_trends.append_column(WEEK_COLUMN, pa.array([w] * r.artist_trends.num_rows)) for w, r in zip(WEEKS, results)
+        r.artist_trends.append_column(WEEK_COLUMN, pa.array([w] * r.artist_trends.num_rows))
+        for w, r in zip(WEEKS, results, strict=True)
     )
-    markdown = report_markdown(WEEKS[2], results[2].chart_movements, results[2].artist_trends, {"p": "My | List"}, image="x.png")
+    markdown = report_markdown(
+        WEEKS[2], results[2].chart_movements, results[2].artist_trends, {"p": "My | List"}, image="x.png"
+    )
     assert "## My \\| List" in markdown
     climbers = markdown.split("**Top climbers**")[1].split("**New entries**")[0]
     assert "| Song D | Di | 3 | 1 | +2 |" in climbers

@@ -26,7 +26,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def trends_only_job(defs: dg.Definitions) -> dg.JobDefinition:
-    job = dg.define_asset_job("trends_only", selection=dg.AssetSelection.assets(*TREND_TABLES), partitions_def=weekly_partitions)
+    job = dg.define_asset_job(
+        "trends_only", selection=dg.AssetSelection.assets(*TREND_TABLES), partitions_def=weekly_partitions
+    )
     return dg.Definitions(assets=defs.assets, resources=defs.resources, jobs=[job]).resolve_job_def("trends_only")
 
 
@@ -64,14 +66,21 @@ def test_one_run_writes_every_week_and_checks_each(one_run):
     first = pq.read_table(lake / "chart_movements" / f"week={SAMPLE_WEEKS[0]}").to_pylist()
     assert {r["status"] for r in first} == {"new"} and all(r["weeks_on_chart"] == 1 for r in first)
 
-    evaluations = [e for e in result.get_asset_check_evaluations() if e.asset_key.to_user_string() in TREND_TABLES and e.partition]
+    evaluations = [
+        e for e in result.get_asset_check_evaluations() if e.asset_key.to_user_string() in TREND_TABLES and e.partition
+    ]
     by_check: dict[tuple[str, str], list[str]] = {}
     for evaluation in evaluations:
         assert evaluation.passed, evaluation
-        by_check.setdefault((evaluation.asset_key.to_user_string(), evaluation.check_name), []).append(evaluation.partition)
+        by_check.setdefault((evaluation.asset_key.to_user_string(), evaluation.check_name), []).append(
+            evaluation.partition
+        )
     assert sorted(by_check) == [
-        ("artist_trends", "unique_key"), ("chart_history", "unique_key"),
-        ("chart_movements", "change_matches_positions"), ("chart_movements", "songs_on_chart"), ("chart_movements", "unique_key"),
+        ("artist_trends", "unique_key"),
+        ("chart_history", "unique_key"),
+        ("chart_movements", "change_matches_positions"),
+        ("chart_movements", "songs_on_chart"),
+        ("chart_movements", "unique_key"),
     ]
     assert all(sorted(weeks) == SAMPLE_WEEKS for weeks in by_check.values())
 
@@ -116,12 +125,32 @@ def recompute_movements(songs: pd.DataFrame) -> pd.DataFrame:
                 status = "up" if position < previous else "down" if position > previous else "same"
             weeks, peak = careers.get(key, (0, position))
             careers[key] = (weeks + 1, min(peak, position))
-            rows.append((week, *key, position, previous, None if previous is None else previous - position, status, *careers[key]))
+            rows.append(
+                (
+                    week,
+                    *key,
+                    position,
+                    previous,
+                    None if previous is None else previous - position,
+                    status,
+                    *careers[key],
+                )
+            )
         for key, previous in on_chart_before.items():
             if key not in this_week:
                 rows.append((week, *key, None, previous, None, "exit", *careers[key]))
         on_chart_before = this_week
-    columns = ["week", "playlist_id", "song_id", "position", "previous_position", "change", "status", "weeks_on_chart", "peak_position"]
+    columns = [
+        "week",
+        "playlist_id",
+        "song_id",
+        "position",
+        "previous_position",
+        "change",
+        "status",
+        "weeks_on_chart",
+        "peak_position",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -159,7 +188,13 @@ def test_the_report_is_written_next_to_the_data_and_shown_in_the_ui(one_run):
     assert metadata["image"].value == str(folder / "top_artists.png")
     markdown = metadata["report"].value
     assert markdown.startswith(f"# Music trends: week of {week}")
-    for heading in ("## Top artists, all playlists", "## Global Pulse 150", "**Top climbers**", "**New entries**", "**Exits**"):
+    for heading in (
+        "## Top artists, all playlists",
+        "## Global Pulse 150",
+        "**Top climbers**",
+        "**New entries**",
+        "**Exits**",
+    ):
         assert heading in markdown
     embedded = re.search(r"\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", markdown).group(1)
     assert base64.b64decode(embedded) == png
@@ -169,7 +204,9 @@ def test_the_report_is_written_next_to_the_data_and_shown_in_the_ui(one_run):
 
 
 def test_trends_and_report_on_an_s3_lake(s3_lake):
-    result = run_weeks(build_definitions(load_settings({"SPOTIFY_ASSETS_LAKE": s3_lake})), SAMPLE_WEEKS[0], SAMPLE_WEEKS[1])
+    result = run_weeks(
+        build_definitions(load_settings({"SPOTIFY_ASSETS_LAKE": s3_lake})), SAMPLE_WEEKS[0], SAMPLE_WEEKS[1]
+    )
     assert result.success
     bucket, prefix = s3_lake.removeprefix("s3://").split("/", 1)
     s3 = boto3.client("s3")

@@ -16,10 +16,7 @@ def split_weeks(table: pa.Table, weeks: list[str]) -> dict[str, pa.Table]:
     """One table per week of the run: a multi-week input carries a `week` column."""
     if WEEK_COLUMN not in table.column_names:
         return {weeks[0]: table}
-    return {
-        week: table.filter(pc.equal(table[WEEK_COLUMN], week)).drop_columns([WEEK_COLUMN])
-        for week in weeks
-    }
+    return {week: table.filter(pc.equal(table[WEEK_COLUMN], week)).drop_columns([WEEK_COLUMN]) for week in weeks}
 
 
 def join_weeks(context: dg.AssetExecutionContext, tables: dict[str, pa.Table]) -> pa.Table:

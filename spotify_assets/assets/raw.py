@@ -12,7 +12,7 @@ from spotify_assets.resources.spotify import SpotifyResource
 from spotify_assets.spotify.errors import SpotifySourceError
 from spotify_assets.spotify.source import PlaylistSnapshot
 
-# Every run that calls the Spotify API takes a slot of this pool (DESIGN §5).
+# Every run that calls the Spotify API takes a slot of this pool (docs/decisions.md).
 SPOTIFY_POOL = "spotify_api"
 
 
@@ -88,5 +88,3 @@ def raw_playlist(
         metadata["requests"] = requests
         metadata["carried_forward"] = carried_forward
     yield from emit(context, outcomes, [dg.Output(raw, metadata=metadata)])
-
-

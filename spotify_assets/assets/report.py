@@ -47,16 +47,24 @@ def weekly_report(
     for week in weeks:
         png = top_artists_png(artist_trends, week)
         folder = f"{REPORTS_FOLDER}/week={week}"
-        image_uri = write_object(lake, f"{folder}/{IMAGE_NAME}", png, content_type="image/png", s3_endpoint_url=endpoint)
+        image_uri = write_object(
+            lake, f"{folder}/{IMAGE_NAME}", png, content_type="image/png", s3_endpoint_url=endpoint
+        )
         names = {r["playlist_id"]: r["playlist_name"] for r in _weeks_of(playlists, week).to_pylist()}
         week_movements = _weeks_of(movements, week).drop_columns([WEEK_COLUMN])
         week_artists = _weeks_of(artist_trends, week).drop_columns([WEEK_COLUMN])
         # the file links the image beside it; the UI gets it inline (the Dagster UI renders data: images)
         markdown = report_markdown(week, week_movements, week_artists, names, image=IMAGE_NAME)
         report_uri = write_object(
-            lake, f"{folder}/{REPORT_NAME}", markdown.encode(), content_type="text/markdown; charset=utf-8", s3_endpoint_url=endpoint
+            lake,
+            f"{folder}/{REPORT_NAME}",
+            markdown.encode(),
+            content_type="text/markdown; charset=utf-8",
+            s3_endpoint_url=endpoint,
         )
-        inline = report_markdown(week, week_movements, week_artists, names, image="data:image/png;base64," + base64.b64encode(png).decode())
+        inline = report_markdown(
+            week, week_movements, week_artists, names, image="data:image/png;base64," + base64.b64encode(png).decode()
+        )
         context.add_asset_metadata(
             {
                 "report": dg.MetadataValue.md(inline),

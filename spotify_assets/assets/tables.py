@@ -48,7 +48,9 @@ def lake_tables(context: dg.AssetExecutionContext, raw_playlist: pa.Table):
             raise dg.Failure(description=f"week {week}: raw_playlist: {error}", allow_retries=False) from error
         outcomes[week] = week_outcomes(built[week])
     outputs = [
-        dg.Output(join_weeks(context, {week: getattr(tables, name) for week, tables in built.items()}), output_name=name)
+        dg.Output(
+            join_weeks(context, {week: getattr(tables, name) for week, tables in built.items()}), output_name=name
+        )
         for name in TABLES
     ]
     yield from emit(context, outcomes, outputs)

@@ -68,7 +68,12 @@ TREND_DEPS = {
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            name, description=description, deps=TREND_DEPS[name], group_name="trends", kinds={"pyarrow", "parquet"}, owners=OWNERS
+            name,
+            description=description,
+            deps=TREND_DEPS[name],
+            group_name="trends",
+            kinds={"pyarrow", "parquet"},
+            owners=OWNERS,
         ).with_io_manager_key("io_manager")
         for name, description in TREND_TABLES.items()
     ],
@@ -100,19 +105,30 @@ def music_trends(
         outcomes[week] = trend_outcomes(songs_by_week[week], built[week])
         statuses = Counter(built[week].chart_movements["status"].to_pylist())
         context.add_asset_metadata(
-            {"new_entries": statuses["new"], "re_entries": statuses["re-entry"], "exits": statuses["exit"],
-             "climbers": statuses["up"], "fallers": statuses["down"]},
+            {
+                "new_entries": statuses["new"],
+                "re_entries": statuses["re-entry"],
+                "exits": statuses["exit"],
+                "climbers": statuses["up"],
+                "fallers": statuses["down"],
+            },
             asset_key="chart_movements",
             partition_key=week,
         )
-        overall = [r for r in built[week].artist_trends.select(["playlist_id", "is_new"]).to_pylist() if r["playlist_id"] == ALL_PLAYLISTS]
+        overall = [
+            r
+            for r in built[week].artist_trends.select(["playlist_id", "is_new"]).to_pylist()
+            if r["playlist_id"] == ALL_PLAYLISTS
+        ]
         context.add_asset_metadata(
             {"artists": len(overall), "new_artists": sum(r["is_new"] for r in overall)},
             asset_key="artist_trends",
             partition_key=week,
         )
     outputs = [
-        dg.Output(join_weeks(context, {week: getattr(tables, name) for week, tables in built.items()}), output_name=name)
+        dg.Output(
+            join_weeks(context, {week: getattr(tables, name) for week, tables in built.items()}), output_name=name
+        )
         for name in TREND_TABLES
     ]
     yield from emit(context, outcomes, outputs)

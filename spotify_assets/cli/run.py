@@ -16,7 +16,16 @@ from spotify_assets.settings import Settings, load_settings
 from spotify_assets.spotify.errors import SpotifySourceError
 from spotify_assets.spotify.replay import ReplaySource
 
-TABLE_ORDER = ("raw_playlist", "playlists", "songs", "albums", "artists", "chart_movements", "chart_history", "artist_trends")
+TABLE_ORDER = (
+    "raw_playlist",
+    "playlists",
+    "songs",
+    "albums",
+    "artists",
+    "chart_movements",
+    "chart_history",
+    "artist_trends",
+)
 
 
 def _range_tags(first: str, last: str) -> dict[str, str]:
@@ -48,7 +57,9 @@ def _check_lines(result: dg.ExecuteInProcessResult, newest_week: str) -> list[st
         if evaluation.check_name == "freshness_check":
             stale.append(evaluation.asset_key.to_user_string())
         else:
-            failures.append(f"  {outcome.upper()} {name} ({evaluation.partition or 'latest week'}): {evaluation.description}")
+            failures.append(
+                f"  {outcome.upper()} {name} ({evaluation.partition or 'latest week'}): {evaluation.description}"
+            )
     lines = [
         f"  {name:<42} {counts['passed']:>3} passed  {counts['failed']:>3} failed  {counts['warned']:>3} warned"
         for name, counts in sorted(tally.items())

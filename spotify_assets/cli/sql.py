@@ -117,7 +117,7 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], total: i
     widths = [max([_width(c)] + [_width(row[i]) for row in cells]) for i, c in enumerate(columns)]
 
     def line(values: Sequence[str]) -> str:
-        return "  ".join(_pad(v, w, n) for v, w, n in zip(values, widths, numeric)).rstrip()
+        return "  ".join(_pad(v, w, n) for v, w, n in zip(values, widths, numeric, strict=True)).rstrip()
 
     out = [line(columns), "  ".join("-" * w for w in widths)] + [line(row) for row in cells]
     total = len(rows) if total is None else total

@@ -1,4 +1,4 @@
-"""The catalog resources: what `lake_catalog` refreshes after a week lands (DESIGN §3).
+"""The catalog resources: what `lake_catalog` refreshes after a week lands (docs/catalog.md).
 
 `DuckDBCatalogResource` for a local lake; `GlueCrawlerResource` (resources/glue.py) for a lake on
 S3 with GLUE_DATABASE set; `UncataloguedLakeResource` for a lake on S3 without Glue settings.

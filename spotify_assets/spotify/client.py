@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -32,6 +32,7 @@ from spotify_assets.spotify.auth import (
     credentials_error,
     redact,
 )
+from spotify_assets.spotify.endpoints import DEFAULT_API_URL
 from spotify_assets.spotify.errors import (
     EditorialPlaylistError,
     PlaylistForbiddenError,
@@ -42,9 +43,8 @@ from spotify_assets.spotify.errors import (
     WeekFetchError,
     WeekNotAvailableError,
 )
-from spotify_assets.spotify.endpoints import DEFAULT_API_URL
 from spotify_assets.spotify.ids import is_editorial, parse_playlist_ids
-from spotify_assets.spotify.retry import RateLimiter, RetryPolicy, call_with_retry
+from spotify_assets.spotify.retry import DEFAULT_RETRY_POLICY, RateLimiter, RetryPolicy, call_with_retry
 from spotify_assets.spotify.source import PlaylistSnapshot
 
 PAGE_LIMIT = 50  # the most `/playlists/{id}/items` serves per page
@@ -88,12 +88,12 @@ class LiveSource:
         *,
         api_url: str = DEFAULT_API_URL,
         accounts_url: str = DEFAULT_ACCOUNTS_URL,
-        policy: RetryPolicy = RetryPolicy(),
+        policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         max_week_age_days: int = 7,
         max_workers: int = 4,
         requests_timeout_s: float = 10.0,
         min_request_interval_s: float = 0.05,
-        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.credentials = credentials

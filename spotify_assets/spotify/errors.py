@@ -6,7 +6,7 @@ class SpotifySourceError(Exception):
 
 
 class SnapshotFormatError(SpotifySourceError):
-    """A recorded snapshot is not a playlist response in the replay format (DESIGN §4)."""
+    """A recorded snapshot is not a playlist response in the replay format (docs/data-contract.md)."""
 
 
 class PlaylistNotFoundError(SpotifySourceError):

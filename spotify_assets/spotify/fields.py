@@ -1,6 +1,6 @@
 """`fields=` filters for the playlist requests: everything the raw zone keeps, nothing else.
 
-Every table can be rebuilt from what these select (DESIGN §4), while bulk such as the
+Every table can be rebuilt from what these select (docs/data-contract.md), while bulk such as the
 `available_markets` of each track and album (most of a legacy response's bytes) is never sent.
 Entries list both `item` (2026) and `track` (legacy, still sent by some servers): whichever the
 server uses comes back.

@@ -1,4 +1,4 @@
-"""The replay source: recorded `GET /v1/playlists/{id}` responses on disk (DESIGN §4).
+"""The replay source: recorded `GET /v1/playlists/{id}` responses on disk (docs/data-contract.md).
 
 Layout: `<root>/<week>/<playlist_id>.json` or `.json.gz`, one playlist object per file (or a JSON
 list holding exactly one, as the real 2024 responses are stored), in the legacy shape
@@ -9,7 +9,7 @@ import gzip
 import json
 import zlib
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +89,7 @@ class ReplaySource:
         snapshots, problems = [], []
         # Replay is a rerun of the past: stamping the end of the week (not the wall clock) keeps the
         # raw zone byte-identical across reruns and backfills.
-        extracted_at = datetime.combine(_week_start(week) + timedelta(days=7), time(), timezone.utc)
+        extracted_at = datetime.combine(_week_start(week) + timedelta(days=7), time(), UTC)
         for playlist_id, paths in sorted(files.items()):
             if len(paths) > 1:
                 problems.append(

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
@@ -48,6 +48,9 @@ class RetryPolicy:
         """Equal-jitter exponential backoff: half the step, plus up to another half at random."""
         step = min(self.backoff_max_s, self.backoff_base_s * 2**retry_number)
         return step / 2 + rng() * step / 2
+
+
+DEFAULT_RETRY_POLICY = RetryPolicy()
 
 
 class RateLimiter:
@@ -94,8 +97,8 @@ def retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def classify(exc: BaseException) -> _Failure:

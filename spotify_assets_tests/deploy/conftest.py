@@ -90,11 +90,25 @@ def postgres():
         result = subprocess.run([*as_user, *cmd], capture_output=True, text=True)
         if result.returncode != 0:
             log = root / "server.log"
-            pytest.fail(f"{' '.join(cmd)} failed:\n{result.stdout}{result.stderr}\n{log.read_text() if log.exists() else ''}")
+            pytest.fail(
+                f"{' '.join(cmd)} failed:\n{result.stdout}{result.stderr}\n{log.read_text() if log.exists() else ''}"
+            )
 
     # Password auth over TCP, as on RDS: the instance must really use DAGSTER_PG_PASSWORD.
-    run(str(bindir / "initdb"), "-D", str(data), "-U", "dagster", f"--pwfile={pwfile}",
-        "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C")
+    run(
+        str(bindir / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "dagster",
+        f"--pwfile={pwfile}",
+        "--auth-local=trust",
+        "--auth-host=scram-sha-256",
+        "--no-sync",
+        "-E",
+        "UTF8",
+        "--locale=C",
+    )
     port = free_port()
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "server.log"), "-w", "start")

@@ -70,7 +70,11 @@ def test_dockerfile_command_serves_the_workspace_code_location(tmp_path, monkeyp
 
     log = (tmp_path / "code-server.log").open("w")
     server = subprocess.Popen(
-        [str(BIN / argv[0]), *argv[1:]], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+        [str(BIN / argv[0]), *argv[1:]],
+        env=env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
@@ -79,7 +83,9 @@ def test_dockerfile_command_serves_the_workspace_code_location(tmp_path, monkeyp
         monkeypatch.setenv("DAGSTER_CODE_SERVER_HOST", "127.0.0.1")
         with (
             DagsterInstance.local_temp(str(home)) as instance,
-            WorkspaceProcessContext(instance, WorkspaceFileTarget(paths=[str(tmp_path / "workspace.yaml")])) as workspace_context,
+            WorkspaceProcessContext(
+                instance, WorkspaceFileTarget(paths=[str(tmp_path / "workspace.yaml")])
+            ) as workspace_context,
         ):
             request = workspace_context.create_request_context()
             assert request.code_location_names == ["spotify_assets"]

@@ -44,7 +44,10 @@ def test_week_and_backfill_are_recorded_in_postgres(postgres, tmp_path, monkeypa
         one_week = job.execute_in_process(instance=instance, partition_key=week)
         backfill = job.execute_in_process(
             instance=instance,
-            tags={ASSET_PARTITION_RANGE_START_TAG: backfill_weeks[0], ASSET_PARTITION_RANGE_END_TAG: backfill_weeks[-1]},
+            tags={
+                ASSET_PARTITION_RANGE_START_TAG: backfill_weeks[0],
+                ASSET_PARTITION_RANGE_END_TAG: backfill_weeks[-1],
+            },
         )
     assert one_week.success and backfill.success
 
@@ -57,11 +60,17 @@ def test_week_and_backfill_are_recorded_in_postgres(postgres, tmp_path, monkeypa
 
     with postgres.connect() as conn, conn.cursor() as cur:
         cur.execute("select run_id, pipeline_name, status from runs where run_id in %s", (ours,))
-        assert set(cur.fetchall()) == {(one_week.run_id, "weekly_lake", "SUCCESS"), (backfill.run_id, "weekly_lake", "SUCCESS")}
+        assert set(cur.fetchall()) == {
+            (one_week.run_id, "weekly_lake", "SUCCESS"),
+            (backfill.run_id, "weekly_lake", "SUCCESS"),
+        }
 
         cur.execute("select key, value from run_tags where run_id = %s", (backfill.run_id,))
         tags = dict(cur.fetchall())
-        assert (tags[ASSET_PARTITION_RANGE_START_TAG], tags[ASSET_PARTITION_RANGE_END_TAG]) == (backfill_weeks[0], backfill_weeks[-1])
+        assert (tags[ASSET_PARTITION_RANGE_START_TAG], tags[ASSET_PARTITION_RANGE_END_TAG]) == (
+            backfill_weeks[0],
+            backfill_weeks[-1],
+        )
 
         cur.execute(
             "select run_id, asset_key, partition from event_logs"

@@ -79,7 +79,7 @@ class FakeSpotify:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def start(self) -> "FakeSpotify":
+    def start(self) -> FakeSpotify:
         fake = self
 
         class Handler(_Handler):
@@ -135,9 +135,7 @@ class FakeSpotify:
         entries = [_canonical(e) for e in paging["items"]]
         pid = playlist["id"]
         with self._lock:
-            self._playlists[pid] = _Playlist(
-                playlist, entries, shape, first_page or (50 if shape == "2026" else 100)
-            )
+            self._playlists[pid] = _Playlist(playlist, entries, shape, first_page or (50 if shape == "2026" else 100))
         return pid
 
     def set_items(self, pid: str, entries: list[dict[str, Any]], snapshot_id: str) -> None:
@@ -274,7 +272,9 @@ class FakeSpotify:
         return {
             "href": f"{url}?{urlencode({'offset': offset, 'limit': limit})}",
             "limit": limit,
-            "next": f"{url}?{urlencode({'offset': offset + limit, 'limit': limit})}" if offset + limit < total else None,
+            "next": f"{url}?{urlencode({'offset': offset + limit, 'limit': limit})}"
+            if offset + limit < total
+            else None,
             "offset": offset,
             "previous": f"{url}?{urlencode({'offset': max(0, offset - limit), 'limit': limit})}" if offset else None,
             "total": total,
@@ -468,7 +468,10 @@ def _artist(aid: str, name: str) -> dict[str, Any]:
 
 def make_entry(pid: str, i: int) -> dict[str, Any]:
     tid, alid = f"{pid[:6]}Tr{i:04d}", f"{pid[:6]}Al{i // 3:04d}"
-    artists = [_artist(f"Ar{i % 17:04d}", f"Artist {i % 17}"), _artist(f"Ar{(i + 5) % 17:04d}", f"Artist {(i + 5) % 17}")]
+    artists = [
+        _artist(f"Ar{i % 17:04d}", f"Artist {i % 17}"),
+        _artist(f"Ar{(i + 5) % 17:04d}", f"Artist {(i + 5) % 17}"),
+    ]
     album = {
         "id": alid,
         "name": f"Album {i // 3}",

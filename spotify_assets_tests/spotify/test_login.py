@@ -51,7 +51,9 @@ def test_login_refuses_a_wrong_client_secret_without_printing_it(fake_spotify, t
     env = {**fake_spotify.env(refresh_token=False), "SPOTIFY_CLIENT_SECRET": "not-the-secret-91c"}
     port = _free_port()
 
-    code = main(["--port", str(port), "--timeout", "10"], open_url=lambda url: requests.get(url, timeout=5), environ=env)
+    code = main(
+        ["--port", str(port), "--timeout", "10"], open_url=lambda url: requests.get(url, timeout=5), environ=env
+    )
 
     captured = capsys.readouterr()
     assert code == 1

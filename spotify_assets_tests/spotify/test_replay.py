@@ -1,7 +1,7 @@
 import gzip
 import json
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -27,8 +27,16 @@ def playlist(pid: str, shape: str = "2026", n: int = 3, **paging) -> dict:
         {"added_at": f"2026-08-1{i}T10:00:00Z", "is_local": False, entry: {"id": f"t{i}", "type": "track"}}
         for i in range(n)
     ]
-    page = {"href": f"https://api.spotify.com/v1/playlists/{pid}/{key}", "items": items, "limit": 100,
-            "next": None, "offset": 0, "previous": None, "total": n, **paging}
+    page = {
+        "href": f"https://api.spotify.com/v1/playlists/{pid}/{key}",
+        "items": items,
+        "limit": 100,
+        "next": None,
+        "offset": 0,
+        "previous": None,
+        "total": n,
+        **paging,
+    }
     return {"id": pid, "name": f"Playlist {pid[0]}", "snapshot_id": f"snap-{pid[0]}", key: page, "type": "playlist"}
 
 
@@ -51,7 +59,7 @@ def test_reads_both_shapes_sorted_with_week_end_and_relative_source(tmp_path):
     assert [s.playlist_id for s in snapshots] == [A, B, C]
     legacy, wrapped, modern = snapshots
     assert legacy.source == f"{WEEK}/{A}.json.gz" and modern.source == f"{WEEK}/{C}.json"
-    assert {s.extracted_at for s in snapshots} == {datetime(2026, 8, 24, tzinfo=timezone.utc)}
+    assert {s.extracted_at for s in snapshots} == {datetime(2026, 8, 24, tzinfo=UTC)}
     assert legacy.items == playlist(A, "legacy", 3)["tracks"]["items"]
     assert modern.items == playlist(C, "2026", 2)["items"]["items"]
     assert wrapped.items[0]["item"] == {"id": "t0", "type": "track"}
@@ -60,8 +68,12 @@ def test_reads_both_shapes_sorted_with_week_end_and_relative_source(tmp_path):
     del expected["tracks"]["items"]
     assert legacy.playlist == expected
     assert modern.playlist["items"] == {
-        "href": f"https://api.spotify.com/v1/playlists/{C}/items", "limit": 100, "next": None, "offset": 0,
-        "previous": None, "total": 2,
+        "href": f"https://api.spotify.com/v1/playlists/{C}/items",
+        "limit": 100,
+        "next": None,
+        "offset": 0,
+        "previous": None,
+        "total": 2,
     }
     assert legacy.snapshot_id == "snap-1"
 
@@ -215,6 +227,6 @@ def test_real_legacy_responses_replay(tmp_path):
         assert "items" not in snapshot.playlist["tracks"] and snapshot.playlist["tracks"]["next"] is None
         assert all(0 <= item["track"]["popularity"] <= 100 for item in snapshot.items)
         assert snapshot.source == f"{week}/{pid}.json.gz"
-    assert snapshot.extracted_at == datetime(2024, 5, 20, tzinfo=timezone.utc)
+    assert snapshot.extracted_at == datetime(2024, 5, 20, tzinfo=UTC)
     original = json.loads(gzip.decompress((REAL / "top50-global-2024-05-15.json.gz").read_bytes()))[0]
     assert snapshot.items == original["tracks"]["items"]

@@ -1,7 +1,7 @@
 """The shared rate limiter and Retry-After parsing (the policy itself is tested over HTTP in
 test_live_source.py)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -49,7 +49,7 @@ def test_retry_after_in_seconds(value, seconds):
 
 
 def test_retry_after_as_an_http_date():
-    when = datetime.now(timezone.utc) + timedelta(seconds=120)
+    when = datetime.now(UTC) + timedelta(seconds=120)
     assert 100 < retry_after_seconds(format_datetime(when, usegmt=True)) <= 120
 
 

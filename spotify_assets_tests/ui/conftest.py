@@ -40,9 +40,7 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterDev
 
 def weekly_lake_assets(server: DagsterDev) -> list[str]:
     """The weekly assets of the ingest and lake groups, as the asset graph lists them."""
-    nodes = server.graphql(
-        "{ assetNodes { assetKey { path } groupName partitionDefinition { type } } }"
-    )["assetNodes"]
+    nodes = server.graphql("{ assetNodes { assetKey { path } groupName partitionDefinition { type } } }")["assetNodes"]
     return sorted(
         "/".join(n["assetKey"]["path"])
         for n in nodes

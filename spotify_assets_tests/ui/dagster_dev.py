@@ -186,9 +186,9 @@ class DagsterDev:
         return result["backfillId"]
 
     def run_status(self, run_id: str) -> str:
-        return self.graphql(
-            "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }", {"id": run_id}
-        )["runOrError"]["status"]
+        return self.graphql("query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }", {"id": run_id})[
+            "runOrError"
+        ]["status"]
 
     def backfill_status(self, backfill_id: str) -> str:
         return self.graphql(

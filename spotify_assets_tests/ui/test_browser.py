@@ -16,8 +16,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium dials out at start-up; on a closed network
 # those connections are refused and slow every page.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
 TIMEOUT_MS = 60_000

@@ -103,7 +103,8 @@ def test_backfill_is_one_run_however_many_weeks(dagster_dev: DagsterDev, ui_lake
         (run,) = runs
         tags = {t["key"]: t["value"] for t in run["tags"]}
         assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == (
-            weeks[0], weeks[-1]
+            weeks[0],
+            weeks[-1],
         )
     assert runs_per_backfill == {2: 1, 6: 1}
 
@@ -166,7 +167,8 @@ def test_schedule_and_sensor_are_listed_stopped_and_can_be_switched_on(dagster_d
     sensor_query = """query($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) {
                         ... on Sensor { name sensorState { status } } } }"""
     assert dagster_dev.graphql(sensor_query, {"selector": sensor_selector})["sensorOrError"] == {
-        "name": "lake_freshness_sensor", "sensorState": {"status": "STOPPED"}
+        "name": "lake_freshness_sensor",
+        "sensorState": {"status": "STOPPED"},
     }
     started = dagster_dev.graphql(
         """mutation($selector: SensorSelector!) { startSensor(sensorSelector: $selector) {

@@ -1,12 +1,12 @@
 """The partition labels the browser tests expect, evaluated at fixed moments and a year ahead:
 they follow the partitions definition, so the UI suite passes on any day."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from spotify_assets.partitions import FIRST_WEEK
 from spotify_assets_tests.ui.partition_counts import WeeklyPartitions, any_of
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def newest_completed_week(moment: datetime) -> date:
