@@ -146,7 +146,9 @@ def test_crawler_role_reads_the_lake_prefix_and_writes_only_the_lake_database(te
     glue = [s for s in statements if any(a.startswith("glue:") for a in as_list(s["Action"]))]
     assert not [a for s in glue for a in as_list(s["Action"]) if "Delete" in a]
     glue_resources = [r["Fn::Sub"] for s in glue for r in as_list(s["Resource"])]
-    assert all(r.endswith((":catalog", "database/${GlueDatabaseName}", "table/${GlueDatabaseName}/*")) for r in glue_resources)
+    assert all(
+        r.endswith((":catalog", "database/${GlueDatabaseName}", "table/${GlueDatabaseName}/*")) for r in glue_resources
+    )
 
 
 def test_runs_read_only_the_spotify_secret_which_has_no_value_in_the_template(template):
@@ -184,8 +186,8 @@ def test_instance_config_matches_the_template(template):
     assert f"${{OpsBucket.Arn}}/{compute_prefix}/*" in run_policy
 
 
-def test_readme_uses_only_outputs_the_stack_has(template):
-    readme = (ROOT / "README.md").read_text()
-    used = set(re.findall(r"\$\(out (\w+)\)", readme))
-    assert used, "README's Deploy on AWS section reads no stack output"
+def test_deploy_guide_uses_only_outputs_the_stack_has(template):
+    guide = (ROOT / "docs" / "deploy-aws.md").read_text()
+    used = set(re.findall(r"\$\(out (\w+)\)", guide))
+    assert used, "docs/deploy-aws.md reads no stack output"
     assert used <= set(template["Outputs"]), used - set(template["Outputs"])
