@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from spotify_assets.schemas import RAW_PLAYLIST
+from spotify_assets.lake.schemas import RAW_PLAYLIST
 
 API = "https://api.spotify.com/v1"
 WEB = "https://open.spotify.com"

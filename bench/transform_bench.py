@@ -29,8 +29,8 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
-from spotify_assets.io_manager import read_weeks, week_uri, write_week
-from spotify_assets.transform import ITEM_SCHEMA, week_tables
+from spotify_assets.lake.storage import read_weeks, week_uri, write_week
+from spotify_assets.lake.transform import ITEM_SCHEMA, week_tables
 
 FLOOR_PARSE = pa_json.ParseOptions(explicit_schema=ITEM_SCHEMA, unexpected_field_behavior="ignore")
 FLOOR_READ = pa_json.ReadOptions(block_size=1 << 24)

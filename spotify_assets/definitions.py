@@ -2,17 +2,17 @@
 
 import dagster as dg
 
-from spotify_assets.assets.catalog import lake_catalog
-from spotify_assets.assets.raw import raw_playlist
-from spotify_assets.assets.report import weekly_report
-from spotify_assets.assets.tables import lake_tables
-from spotify_assets.assets.trends import music_trends
-from spotify_assets.checks import freshness_checks, schema_change_checks
-from spotify_assets.io_manager import ParquetIOManager
-from spotify_assets.jobs import weekly_lake_job, weekly_lake_schedule
-from spotify_assets.resources.catalog import DuckDBCatalogResource, UncataloguedLakeResource
-from spotify_assets.resources.glue import GlueCrawlerResource
-from spotify_assets.resources.spotify import SpotifyResource
+from spotify_assets.defs.assets.catalog import lake_catalog
+from spotify_assets.defs.assets.raw import raw_playlist
+from spotify_assets.defs.assets.tables import lake_tables
+from spotify_assets.defs.assets.trends import music_trends
+from spotify_assets.defs.assets.weekly_report import weekly_report
+from spotify_assets.defs.checks import freshness_checks, schema_change_checks
+from spotify_assets.defs.jobs import weekly_lake_job, weekly_lake_schedule
+from spotify_assets.defs.resources.catalog import DuckDBCatalogResource, UncataloguedLakeResource
+from spotify_assets.defs.resources.glue import GlueCrawlerResource
+from spotify_assets.defs.resources.spotify import SpotifyResource
+from spotify_assets.lake.storage import ParquetIOManager
 from spotify_assets.settings import Settings, load_settings
 
 

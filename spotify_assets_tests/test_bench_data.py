@@ -5,10 +5,10 @@ import pytest
 
 from bench.baseline_tutorial import tutorial_tables
 from bench.scale_data import Generator, Scale, generate
-from spotify_assets.io_manager import week_uri, write_week
-from spotify_assets.raw_records import raw_table
+from spotify_assets.lake.raw_records import raw_table
+from spotify_assets.lake.storage import week_uri, write_week
+from spotify_assets.lake.transform import week_tables
 from spotify_assets.spotify.replay import ReplaySource
-from spotify_assets.transform import week_tables
 
 SCALE = Scale(playlists=2, items=120, weeks=2, shape="both")
 

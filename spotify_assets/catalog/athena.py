@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from spotify_assets.catalog.report import CatalogError
+from spotify_assets.catalog.status import CatalogError
 
 FINISHED = ("SUCCEEDED", "FAILED", "CANCELLED")
 

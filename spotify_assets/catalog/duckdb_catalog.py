@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from spotify_assets.catalog.report import CatalogError, TableStatus
-from spotify_assets.schemas import TABLE_SCHEMAS, WEEK_COLUMN
+from spotify_assets.catalog.status import CatalogError, TableStatus
+from spotify_assets.lake.schemas import TABLE_SCHEMAS, WEEK_COLUMN
 
 DATA_GLOB = "week=*/*.parquet"
 

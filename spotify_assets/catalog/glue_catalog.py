@@ -23,8 +23,8 @@ from urllib.parse import urlparse
 import pyarrow as pa
 from botocore.exceptions import ClientError
 
-from spotify_assets.catalog.report import CatalogError, CatalogReport, TableStatus
-from spotify_assets.schemas import TABLE_SCHEMAS, WEEK_COLUMN
+from spotify_assets.catalog.status import CatalogError, CatalogReport, TableStatus
+from spotify_assets.lake.schemas import TABLE_SCHEMAS, WEEK_COLUMN
 
 Mode = Literal["auto", "crawl", "partitions"]
 

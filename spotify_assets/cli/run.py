@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 
 from spotify_assets.cli.sql import resolve_catalog
-from spotify_assets.partitions import weekly_partitions
+from spotify_assets.defs.partitions import weekly_partitions
 from spotify_assets.settings import Settings, load_settings
 from spotify_assets.spotify.errors import SpotifySourceError
 from spotify_assets.spotify.replay import ReplaySource

@@ -26,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from spotify_assets.catalog.athena import athena_query
 from spotify_assets.catalog.duckdb_catalog import connect_read_only
-from spotify_assets.catalog.report import CatalogError
+from spotify_assets.catalog.status import CatalogError
 from spotify_assets.settings import load_settings
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "sql"

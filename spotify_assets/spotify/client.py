@@ -22,7 +22,7 @@ import requests
 import spotipy
 from spotipy.exceptions import SpotifyException
 
-from spotify_assets.partitions import week_bounds
+from spotify_assets.defs.partitions import week_bounds
 from spotify_assets.spotify import fields
 from spotify_assets.spotify.auth import (
     DEFAULT_ACCOUNTS_URL,

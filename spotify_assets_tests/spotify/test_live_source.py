@@ -361,10 +361,10 @@ def test_no_token_cache_file_and_no_secret_in_logs(fake_spotify, tmp_path, monke
 def test_what_the_fields_filter_keeps_rebuilds_the_same_tables(fake_spotify):
     """The shipped sample week (both shapes, null tracks, local files, episodes) served live gives
     the tables the full recorded responses give: the fields filter drops nothing the lake needs."""
-    from spotify_assets.raw_records import playlist_response, raw_table
+    from spotify_assets.lake.raw_records import playlist_response, raw_table
+    from spotify_assets.lake.transform import week_tables
     from spotify_assets.settings import SAMPLE_DATA_DIR
     from spotify_assets.spotify.replay import ReplaySource
-    from spotify_assets.transform import week_tables
 
     recorded = ReplaySource(SAMPLE_DATA_DIR).fetch_week("2026-11-02")
     for snap in recorded:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import dagster as dg
 
-from spotify_assets.partitions import FIRST_WEEK, weekly_partitions
+from spotify_assets.defs.partitions import FIRST_WEEK, weekly_partitions
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,87 @@
+"""Asset checks: the quality rules as Dagster check specs, per-week evaluations, schema drift and
+freshness. The rules themselves live in `quality.py`."""
+
+from collections.abc import Iterable, Iterator, Sequence
+
+import dagster as dg
+
+from spotify_assets.defs.partitions import weekly_partitions
+from spotify_assets.lake.rules import RULES, Outcome, Rule
+
+# The weekly schedule runs Monday 06:00 UTC; a week still missing at 09:00 is late.
+FRESHNESS_DEADLINE_CRON = "0 9 * * 1"
+
+
+def check_specs(table: str, rules: Iterable[Rule] = RULES) -> list[dg.AssetCheckSpec]:
+    """The inline check specs of one table, partitioned like it so the UI shows them per week."""
+    return [
+        dg.AssetCheckSpec(
+            rule.name,
+            asset=table,
+            description=rule.description,
+            blocking=rule.blocking,
+            partitions_def=weekly_partitions,
+        )
+        for rule in rules
+        if rule.table == table
+    ]
+
+
+def evaluation(outcome: Outcome, week: str) -> dg.AssetCheckEvaluation:
+    """One rule's result for one week. Built directly (not an AssetCheckResult) so that a
+    single-run backfill records a separate evaluation for every week it wrote."""
+    rule = outcome.rule
+    return dg.AssetCheckEvaluation(
+        asset_key=dg.AssetKey(rule.table),
+        check_name=rule.name,
+        passed=outcome.passed,
+        metadata={**outcome.metadata, "week": week},
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=outcome.description,
+        blocking=rule.blocking,
+        partition=week,
+    )
+
+
+def blocking_failures(outcomes_by_week: dict[str, Sequence[Outcome]]) -> list[str]:
+    return [
+        f"{week}: {o.rule.table}.{o.rule.name} failed: {o.description} {o.metadata.get('examples', '')}".rstrip()
+        for week, outcomes in outcomes_by_week.items()
+        for o in outcomes
+        if o.rule.blocking and not o.passed
+    ]
+
+
+def emit(
+    context: dg.AssetExecutionContext,
+    outcomes_by_week: dict[str, Sequence[Outcome]],
+    outputs: Iterable[dg.Output],
+) -> Iterator[dg.Output | dg.AssetCheckEvaluation]:
+    """Yield the outputs, then every week's evaluations; when a blocking rule failed, yield only
+    the evaluations and fail, so a bad week never reaches storage or downstream assets."""
+    failures = blocking_failures(outcomes_by_week)
+    if not failures:
+        yield from outputs
+    for week, outcomes in outcomes_by_week.items():
+        for outcome in outcomes:
+            yield evaluation(outcome, week)
+    if failures:
+        raise dg.Failure(
+            description="Blocking checks failed; nothing of this run was written:\n" + "\n".join(failures),
+            allow_retries=False,
+        )
+    # Evaluations were yielded directly (one per week), so each check's own output is closed here.
+    selected = context.selected_asset_check_keys
+    for output_name, spec in context.assets_def.check_specs_by_output_name.items():
+        if spec.key in selected:
+            yield dg.Output(None, output_name=output_name)
+
+
+def schema_change_checks(assets: Sequence[dg.AssetsDefinition]) -> Sequence[dg.AssetChecksDefinition]:
+    return dg.build_column_schema_change_checks(assets=assets)
+
+
+def freshness_checks(assets: Sequence[dg.AssetsDefinition]) -> Sequence[dg.AssetChecksDefinition]:
+    return dg.build_time_partition_freshness_checks(
+        assets=assets, deadline_cron=FRESHNESS_DEADLINE_CRON, severity=dg.AssetCheckSeverity.WARN
+    )

@@ -1,0 +1,213 @@
+"""The weekly job end to end with the real IO manager: files, metadata, per-week checks, bad input."""
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pyarrow.parquet as pq
+import pytest
+
+from spotify_assets.definitions import build_definitions
+from spotify_assets.lake.schemas import TABLE_SCHEMAS
+from spotify_assets.settings import SAMPLE_DATA_DIR
+from spotify_assets_tests.conftest import SAMPLE_WEEKS, run_weeks
+
+TABLES = ["raw_playlist", "playlists", "songs", "albums", "artists"]
+
+
+def _files(lake: Path) -> list[str]:
+    return sorted(str(p.relative_to(lake)) for p in lake.rglob("*") if p.is_file())
+
+
+def _copy_weeks(tmp_path: Path, weeks: list[str]) -> Path:
+    replay = tmp_path / "replay"
+    for week in weeks:
+        shutil.copytree(SAMPLE_DATA_DIR / week, replay / week)
+    return replay
+
+
+def test_two_weeks_in_one_run_write_every_table_and_check_each_week(lake_env):
+    settings = lake_env()
+    result = run_weeks(build_definitions(settings), SAMPLE_WEEKS[0], SAMPLE_WEEKS[1])
+    assert result.success
+    lake = Path(settings.lake)
+    lake_files = [f for f in _files(lake) if f.split("/")[0] in TABLES]  # trends are tested in test_trends_assets
+    assert lake_files == [f"{t}/week={w}/part-0.parquet" for t in sorted(TABLES) for w in SAMPLE_WEEKS[:2]]
+    for table in TABLES:
+        assert (
+            pq.read_schema(lake / table / f"week={SAMPLE_WEEKS[0]}" / "part-0.parquet").names
+            == TABLE_SCHEMAS[table].names
+        )
+
+    inline = [
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.partition is not None and e.asset_key.to_user_string() in TABLES
+    ]
+    by_check: dict[tuple[str, str], list[str]] = {}
+    for evaluation in inline:
+        assert evaluation.passed, evaluation
+        by_check.setdefault((evaluation.asset_key.to_user_string(), evaluation.check_name), []).append(
+            evaluation.partition
+        )
+    assert len(by_check) == 11
+    assert all(sorted(weeks) == SAMPLE_WEEKS[:2] for weeks in by_check.values())
+
+    materializations = {
+        (m.asset_key.to_user_string(), m.partition): m.metadata
+        for m in (e.event_specific_data.materialization for e in result.get_asset_materialization_events())
+        if m.asset_key.to_user_string() in TABLES  # the lake's tables, not the catalog
+    }
+    assert set(materializations) == {(t, w) for t in TABLES for w in SAMPLE_WEEKS[:2]}
+    for (table, week), metadata in materializations.items():
+        for key in ("dagster/row_count", "dagster/column_schema", "dagster/uri", "dagster/table_name", "preview"):
+            assert key in metadata, key
+        week_dir = lake / table / f"week={week}"
+        assert metadata["dagster/row_count"].value == pq.read_table(week_dir / "part-0.parquet").num_rows
+        assert metadata["dagster/uri"].value == str(week_dir)
+        assert [c.name for c in metadata["dagster/column_schema"].schema.columns] == TABLE_SCHEMAS[table].names
+
+
+def test_rerun_replaces_the_week_and_adds_no_file(lake_env):
+    settings = lake_env()
+    defs = build_definitions(settings)
+    assert run_weeks(defs, SAMPLE_WEEKS[0]).success
+    lake = Path(settings.lake)
+    before = {f: (lake / f).read_bytes() for f in _files(lake)}
+    assert run_weeks(defs, SAMPLE_WEEKS[0]).success
+    assert {f: (lake / f).read_bytes() for f in _files(lake)} == before
+
+
+def test_blocking_check_stops_the_week_and_everything_downstream(lake_env, tmp_path):
+    replay = _copy_weeks(tmp_path, SAMPLE_WEEKS[:1])
+    settings = lake_env(SPOTIFY_REPLAY_DIR=str(replay))
+    defs = build_definitions(settings)
+    assert run_weeks(defs, SAMPLE_WEEKS[0]).success
+    lake = Path(settings.lake)
+    songs_before = (lake / f"songs/week={SAMPLE_WEEKS[0]}/part-0.parquet").read_bytes()
+
+    # A track that lost its album: songs.album_id is null, which no album can match.
+    path = next((replay / SAMPLE_WEEKS[0]).glob("73OIfWm88pnXik7w7OOp69.json.gz"))
+    playlist = json.loads(gzip.decompress(path.read_bytes()))
+    playlist["items"]["items"][0]["item"]["album"] = None
+    path.write_bytes(gzip.compress(json.dumps(playlist).encode()))
+
+    @dg.asset(
+        deps=["songs"],
+        partitions_def=defs.resolve_assets_def("songs").partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+    )
+    def song_report() -> None:
+        raise AssertionError("must not run after a blocking check failed")
+
+    job = dg.Definitions(
+        assets=[*defs.assets, song_report],
+        resources=defs.resources,
+        jobs=[
+            dg.define_asset_job(
+                "with_report", selection="*", partitions_def=defs.resolve_assets_def("songs").partitions_def
+            )
+        ],
+    ).resolve_job_def("with_report")
+    result = job.execute_in_process(partition_key=SAMPLE_WEEKS[0], raise_on_error=False)
+    assert not result.success
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert [(e.asset_key.to_user_string(), e.check_name, e.partition) for e in failed] == [
+        ("songs", "albums_exist", SAMPLE_WEEKS[0])
+    ]
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "songs.albums_exist" in failure.step_failure_data.error.message
+    assert "song_report" not in {e.step_key for e in result.all_events if e.is_successful_output}
+    assert (lake / f"songs/week={SAMPLE_WEEKS[0]}/part-0.parquet").read_bytes() == songs_before
+
+
+@pytest.mark.parametrize(
+    "corrupt, expected",
+    [
+        (lambda p: p.write_bytes(p.read_bytes()[:200]), "73OIfWm88pnXik7w7OOp69"),
+        (lambda p: p.write_bytes(gzip.compress(b"<html>Bad gateway</html>")), "73OIfWm88pnXik7w7OOp69"),
+    ],
+    ids=["truncated", "not-json"],
+)
+def test_bad_snapshot_fails_naming_file_week_and_playlist_and_keeps_earlier_files(
+    lake_env, tmp_path, corrupt, expected
+):
+    replay = _copy_weeks(tmp_path, SAMPLE_WEEKS[:1])
+    settings = lake_env(SPOTIFY_REPLAY_DIR=str(replay))
+    defs = build_definitions(settings)
+    assert run_weeks(defs, SAMPLE_WEEKS[0]).success
+    lake = Path(settings.lake)
+    before = {f: (lake / f).read_bytes() for f in _files(lake)}
+
+    corrupt(replay / SAMPLE_WEEKS[0] / f"{expected}.json.gz")
+    result = run_weeks(defs, SAMPLE_WEEKS[0])
+    assert not result.success
+    message = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+    assert expected in message and SAMPLE_WEEKS[0] in message and ".json.gz" in message
+    assert {f: (lake / f).read_bytes() for f in _files(lake)} == before
+
+
+def test_missing_week_and_unknown_playlist_are_named(lake_env):
+    defs = build_definitions(lake_env())
+    result = run_weeks(defs, "2026-07-06")
+    message = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+    assert "2026-07-06" in message and "2026-08-17" in message
+
+    defs = build_definitions(lake_env(SPOTIFY_PLAYLISTS="4uLU6hMCjMI75M1A2tKUQC"))
+    result = run_weeks(defs, SAMPLE_WEEKS[0])
+    message = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+    assert "4uLU6hMCjMI75M1A2tKUQC" in message and SAMPLE_WEEKS[0] in message
+
+
+def test_configured_playlists_narrow_the_week(lake_env):
+    settings = lake_env(SPOTIFY_PLAYLISTS="https://open.spotify.com/playlist/raowTjyhCvQiRXrX822UNe?si=abc")
+    assert run_weeks(build_definitions(settings), SAMPLE_WEEKS[0]).success
+    playlists = pq.read_table(Path(settings.lake) / "playlists")
+    assert playlists["playlist_id"].to_pylist() == ["raowTjyhCvQiRXrX822UNe"]
+
+
+def test_unseen_replay_dir_with_list_wrapped_real_responses_and_2026_files(lake_env, tmp_path):
+    """A replay directory the project never shipped: real legacy responses stored as a list of one
+    playlist, beside a 2026-shape playlist with a null track and an episode."""
+    from spotify_assets_tests import factories as f
+
+    real = Path(__file__).parents[1] / "fixtures" / "real_responses"
+    replay = tmp_path / "replay"
+    weeks = {"2024-04-22": "top50-global-2024-04-22.json.gz", "2024-04-29": "top50-global-2024-05-15.json.gz"}
+    artist, album = (
+        f.artist("a" * 22, "Motörhead Jr"),
+        f.album("b" * 22, "Año", [f.artist("c" * 22, "VA")], "1998", "year"),
+    )
+    for week, name in weeks.items():
+        (replay / week).mkdir(parents=True)
+        shutil.copy(real / name, replay / week / "37i9dQZEVXbMDoHDwVN2tF.json.gz")
+        snap = f.snapshot(
+            "d" * 22,
+            [
+                f.entry(None, legacy=False),
+                f.entry(f.episode("e" * 22), legacy=False),
+                f.entry(f.track("t" * 22, "Canción", [artist], album), legacy=False),
+            ],
+            legacy=False,
+        )
+        playlist = dict(snap.playlist, items={**snap.playlist["items"], "items": list(snap.items)})
+        (replay / week / f"{'d' * 22}.json").write_text(json.dumps(playlist, ensure_ascii=False))
+
+    settings = lake_env(SPOTIFY_REPLAY_DIR=str(replay))
+    assert run_weeks(build_definitions(settings), "2024-04-22", "2024-04-29").success
+    lake = Path(settings.lake)
+    for week, name in weeks.items():
+        (response,) = json.loads(gzip.decompress((real / name).read_bytes()))
+        songs = pq.read_table(lake / f"songs/week={week}/part-0.parquet").to_pylist()
+        real_songs = [s for s in songs if s["playlist_id"] == "37i9dQZEVXbMDoHDwVN2tF"]
+        assert [s["song_id"] for s in real_songs] == [i["track"]["id"] for i in response["tracks"]["items"]]
+        (mine,) = [s for s in songs if s["playlist_id"] == "d" * 22]
+        assert (mine["position"], mine["artist_id"], mine["popularity"]) == (3, "a" * 22, None)
+        playlists = {
+            p["playlist_id"]: p for p in pq.read_table(lake / f"playlists/week={week}/part-0.parquet").to_pylist()
+        }
+        assert (playlists["d" * 22]["songs_kept"], playlists["d" * 22]["items_skipped"]) == (1, 2)
+        albums = {a["album_id"]: a for a in pq.read_table(lake / f"albums/week={week}/part-0.parquet").to_pylist()}
+        assert str(albums["b" * 22]["release_date"]) == "1998-01-01"
