@@ -29,7 +29,8 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
-from spotify_assets.lake.storage import read_weeks, week_uri, write_week
+from spotify_assets.lake.location import week_uri
+from spotify_assets.lake.storage import read_weeks, write_week
 from spotify_assets.lake.transform import ITEM_SCHEMA, week_tables
 
 FLOOR_PARSE = pa_json.ParseOptions(explicit_schema=ITEM_SCHEMA, unexpected_field_behavior="ignore")

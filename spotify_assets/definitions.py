@@ -2,17 +2,19 @@
 
 import dagster as dg
 
-from spotify_assets.defs.assets.catalog import lake_catalog
-from spotify_assets.defs.assets.raw import raw_playlist
-from spotify_assets.defs.assets.tables import lake_tables
-from spotify_assets.defs.assets.trends import music_trends
-from spotify_assets.defs.assets.weekly_report import weekly_report
+from spotify_assets.defs.assets.catalog import build_lake_catalog
+from spotify_assets.defs.assets.raw import build_raw_playlist
+from spotify_assets.defs.assets.tables import build_lake_tables
+from spotify_assets.defs.assets.trends import build_music_trends
+from spotify_assets.defs.assets.weekly_report import build_weekly_report
 from spotify_assets.defs.checks import freshness_checks, schema_change_checks
-from spotify_assets.defs.jobs import weekly_lake_job, weekly_lake_schedule
+from spotify_assets.defs.io_manager import ParquetIOManager
+from spotify_assets.defs.jobs import WEEKLY_JOB, build_weekly_lake_job, build_weekly_lake_schedule
+from spotify_assets.defs.partitions import build_weekly_partitions
 from spotify_assets.defs.resources.catalog import DuckDBCatalogResource, UncataloguedLakeResource
 from spotify_assets.defs.resources.glue import GlueCrawlerResource
+from spotify_assets.defs.resources.lake import LakeStorage
 from spotify_assets.defs.resources.spotify import SpotifyResource
-from spotify_assets.lake.storage import ParquetIOManager
 from spotify_assets.settings import Settings, load_settings
 
 
@@ -47,8 +49,10 @@ def catalog_resources(settings: Settings) -> dict:
 
 def build_resources(settings: Settings) -> dict:
     """The resources for the environment described by `settings` (README.md, Configuration)."""
+    lake = LakeStorage(base_uri=settings.lake)
     return {
-        "io_manager": ParquetIOManager(base_uri=settings.lake),
+        "lake": lake,
+        "io_manager": ParquetIOManager(lake=lake),
         "spotify": SpotifyResource(
             replay_dir=settings.replay_dir,
             playlists=",".join(settings.playlists) if settings.playlists else None,
@@ -62,13 +66,17 @@ def build_resources(settings: Settings) -> dict:
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    lake_assets = [raw_playlist, lake_tables]
+    """Every asset, check, job, schedule, sensor and resource, over the weekly partitions."""
+    partitions = build_weekly_partitions()
+    lake_assets = [build_raw_playlist(partitions), build_lake_tables(partitions)]
+    music_trends = build_music_trends(partitions)
     freshness = freshness_checks(lake_assets)
+    job = build_weekly_lake_job(partitions)
     return dg.Definitions(
-        assets=[*lake_assets, lake_catalog, music_trends, weekly_report],
+        assets=[*lake_assets, build_lake_catalog(partitions), music_trends, build_weekly_report(partitions)],
         asset_checks=[*schema_change_checks([*lake_assets, music_trends]), *freshness],
-        jobs=[weekly_lake_job],
-        schedules=[weekly_lake_schedule],
+        jobs=[job],
+        schedules=[build_weekly_lake_schedule(job)],
         sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness, name="lake_freshness_sensor")],
         resources=build_resources(settings),
         # The assets form one chain (raw -> tables -> catalog) whose data crosses steps through the
@@ -78,3 +86,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
 
 
 defs = build_definitions(load_settings())
+
+
+def weekly_partitions(definitions: dg.Definitions = defs) -> dg.PartitionsDefinition:
+    """The weekly partitions of `definitions` (by default this environment's), e.g. for the last
+    completed week: `weekly_partitions().get_last_partition_key()`."""
+    return definitions.resolve_job_def(WEEKLY_JOB).partitions_def

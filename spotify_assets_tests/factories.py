@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from spotify_assets.spotify.source import PlaylistSnapshot
+from spotify_assets.lake.snapshots import PlaylistSnapshot
 
 EXTRACTED_AT = datetime(2026, 8, 24, tzinfo=UTC)
 

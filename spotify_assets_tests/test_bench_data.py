@@ -5,8 +5,9 @@ import pytest
 
 from bench.baseline_tutorial import tutorial_tables
 from bench.scale_data import Generator, Scale, generate
+from spotify_assets.lake.location import week_uri
 from spotify_assets.lake.raw_records import raw_table
-from spotify_assets.lake.storage import week_uri, write_week
+from spotify_assets.lake.storage import write_week
 from spotify_assets.lake.transform import week_tables
 from spotify_assets.spotify.replay import ReplaySource
 

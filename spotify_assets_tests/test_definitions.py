@@ -11,7 +11,9 @@ import dagster as dg
 import pytest
 
 from spotify_assets.definitions import defs
-from spotify_assets.defs.partitions import weekly_partitions
+from spotify_assets.defs.partitions import build_weekly_partitions
+
+weekly_partitions = build_weekly_partitions()
 
 ROOT = Path(__file__).resolve().parents[1]
 ALL_TABLES = {"raw_playlist", "playlists", "songs", "albums", "artists"}

@@ -87,7 +87,7 @@ def refresh_catalog(
 ) -> tuple[TableStatus, ...]:
     """(Re)build the catalog file at `catalog_path` over the local lake at `lake`; idempotent.
 
-    A table without any data file gets an empty view with its schema when `schemas.py` knows it,
+    A table without any data file gets an empty view with its schema when `lake/schemas.py` knows it,
     and no view otherwise. Returns each table's week and row counts.
     """
     if "://" in lake:

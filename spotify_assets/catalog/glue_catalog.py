@@ -2,13 +2,16 @@
 
 Two ways to make a week queryable:
 
-- *partitions*: when every table exists in Glue with exactly the columns of `schemas.py`, register
+- *partitions*: when every table exists in Glue with exactly the columns of `lake/schemas.py`, register
   the run's `week=` folders as partitions with `BatchCreatePartition` (seconds, free);
 - *crawl*: when a table or a column is new, run the Glue crawler (a minute or more, billed), which
   creates or updates the tables and adds every partition it finds.
 
 `GlueCatalog.validate()` checks the configuration and decides the path without changing anything,
 so bad settings fail before the catalog (or anything else) is touched.
+
+Longer than the project's ~300 lines on purpose: one class over one AWS service, whose methods
+share its clients, the plan and the crawl deadline; split, each half would need the other's state.
 """
 
 from __future__ import annotations
@@ -184,7 +187,9 @@ class GlueCatalog:
             raise CatalogError("GLUE_DATABASE is empty: set it to the Glue database for the lake's tables")
         unknown = [t for t in self.tables if t not in TABLE_SCHEMAS]
         if unknown:
-            raise CatalogError(f"tables {unknown} have no schema in schemas.py; known: {list(TABLE_SCHEMAS)}")
+            raise CatalogError(
+                f"tables {unknown} have no schema in spotify_assets/lake/schemas.py; known: {list(TABLE_SCHEMAS)}"
+            )
         bucket, _ = split_s3_uri(self.lake_uri)
         self._check_bucket(bucket)
         crawler = self._get_crawler()
@@ -268,14 +273,14 @@ class GlueCatalog:
 
     @staticmethod
     def _schema_difference(table: str, found: dict[str, Any]) -> str | None:
-        """Why the Glue table differs from `schemas.py`, or None when it has exactly its columns."""
+        """Why the Glue table differs from `lake/schemas.py`, or None when it has exactly its columns."""
         expected = [(c["Name"], c["Type"]) for c in glue_columns(TABLE_SCHEMAS[table])]
         columns = [(c["Name"], c["Type"]) for c in found.get("StorageDescriptor", {}).get("Columns", [])]
         if columns != expected:
             added = [n for n, _ in expected if n not in dict(columns)]
             if added:
                 return f"new column(s) {added}"
-            return f"columns {columns} differ from schemas.py's {expected}"
+            return f"columns {columns} differ from lake/schemas.py's {expected}"
         keys = [(k["Name"], k["Type"]) for k in found.get("PartitionKeys", [])]
         if keys != [(k["Name"], k["Type"]) for k in PARTITION_KEYS]:
             return f"partition keys {keys} instead of [('{WEEK_COLUMN}', 'string')]"

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 
 from spotify_assets.cli.sql import resolve_catalog
-from spotify_assets.defs.partitions import weekly_partitions
+from spotify_assets.defs.jobs import WEEKLY_JOB
 from spotify_assets.settings import Settings, load_settings
 from spotify_assets.spotify.errors import SpotifySourceError
 from spotify_assets.spotify.replay import ReplaySource
@@ -43,7 +43,7 @@ def _row_counts(result: dg.ExecuteInProcessResult) -> dict[str, int]:
     return dict(counts)
 
 
-def _check_lines(result: dg.ExecuteInProcessResult, newest_week: str) -> list[str]:
+def _check_lines(result: dg.ExecuteInProcessResult, newest_week: str, last_completed_week: str) -> list[str]:
     tally: dict[str, Counter] = defaultdict(Counter)
     failures: list[str] = []
     stale: list[str] = []
@@ -67,7 +67,7 @@ def _check_lines(result: dg.ExecuteInProcessResult, newest_week: str) -> list[st
     if stale:
         failures.append(
             f"  freshness warns on {len(stale)} tables: the newest week here is {newest_week}, "
-            f"not the last completed week ({weekly_partitions.get_last_partition_key()})"
+            f"not the last completed week ({last_completed_week})"
         )
     return lines + failures[:20]
 
@@ -93,12 +93,13 @@ def _catalog_lines(settings: Settings) -> list[str]:
 
 
 def main() -> int:
-    from spotify_assets.definitions import defs
+    from spotify_assets.definitions import defs, weekly_partitions
 
     settings = load_settings()
+    last_completed_week = weekly_partitions(defs).get_last_partition_key()
     if settings.live:
         # The API serves only the current state of a playlist: live means the week that just ended.
-        weeks, origin = [weekly_partitions.get_last_partition_key()], "the Spotify Web API"
+        weeks, origin = [last_completed_week], "the Spotify Web API"
     else:
         try:
             weeks, origin = ReplaySource(settings.replay_dir).weeks(), settings.replay_dir
@@ -111,7 +112,7 @@ def main() -> int:
     print(f"Materializing {len(weeks)} week(s) ({weeks[0]} … {weeks[-1]}) from {origin}")
     print(f"into {settings.lake} in one run …", flush=True)
 
-    job = defs.resolve_job_def("weekly_lake")
+    job = defs.resolve_job_def(WEEKLY_JOB)
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
@@ -128,7 +129,7 @@ def main() -> int:
         if table in counts:
             print(f"  {table:<16} {counts[table]:>8,}")
     print("\nChecks (inline checks: one evaluation per week; schema change and freshness: one per run):")
-    print("\n".join(_check_lines(result, weeks[-1])) or "  none ran")
+    print("\n".join(_check_lines(result, weeks[-1], last_completed_week)) or "  none ran")
     print(f"\nLake:     {settings.lake}/<table>/week=<YYYY-MM-DD>/part-0.parquet")
     print(f"Report:   {settings.lake}/reports/week={weeks[-1]}/report.md (and top_artists.png)")
     print("\n".join(_catalog_lines(settings)))

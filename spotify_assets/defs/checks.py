@@ -1,18 +1,20 @@
 """Asset checks: the quality rules as Dagster check specs, per-week evaluations, schema drift and
-freshness. The rules themselves live in `quality.py`."""
+freshness. The rules themselves live in `spotify_assets/lake/rules.py` and `trends/rules.py`."""
 
 from collections.abc import Iterable, Iterator, Sequence
 
 import dagster as dg
 
-from spotify_assets.defs.partitions import weekly_partitions
+from spotify_assets.defs.dagster_internals import check_output_names
 from spotify_assets.lake.rules import RULES, Outcome, Rule
 
 # The weekly schedule runs Monday 06:00 UTC; a week still missing at 09:00 is late.
 FRESHNESS_DEADLINE_CRON = "0 9 * * 1"
 
 
-def check_specs(table: str, rules: Iterable[Rule] = RULES) -> list[dg.AssetCheckSpec]:
+def check_specs(
+    table: str, partitions: dg.PartitionsDefinition, rules: Iterable[Rule] = RULES
+) -> list[dg.AssetCheckSpec]:
     """The inline check specs of one table, partitioned like it so the UI shows them per week."""
     return [
         dg.AssetCheckSpec(
@@ -20,7 +22,7 @@ def check_specs(table: str, rules: Iterable[Rule] = RULES) -> list[dg.AssetCheck
             asset=table,
             description=rule.description,
             blocking=rule.blocking,
-            partitions_def=weekly_partitions,
+            partitions_def=partitions,
         )
         for rule in rules
         if rule.table == table
@@ -72,8 +74,8 @@ def emit(
         )
     # Evaluations were yielded directly (one per week), so each check's own output is closed here.
     selected = context.selected_asset_check_keys
-    for output_name, spec in context.assets_def.check_specs_by_output_name.items():
-        if spec.key in selected:
+    for output_name, check_key in check_output_names(context).items():
+        if check_key in selected:
             yield dg.Output(None, output_name=output_name)
 
 

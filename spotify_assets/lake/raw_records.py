@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from spotify_assets.lake.schemas import RAW_PLAYLIST
-from spotify_assets.spotify.source import PlaylistSnapshot
+from spotify_assets.lake.snapshots import PlaylistSnapshot
 
 # `items` is the 2026 name of the playlist's paging object, `tracks` the legacy one.
 PAGING_KEYS = ("items", "tracks")

@@ -1,6 +1,6 @@
 """Data-quality rules for one week of tables, as plain functions (docs/data-contract.md, Checks). No Dagster here.
 
-Each rule returns an `Outcome`; `checks.py` turns them into Dagster check specs and evaluations.
+Each rule returns an `Outcome`; `spotify_assets/defs/checks.py` turns them into Dagster check specs and evaluations.
 Rules on keys and referential integrity are blocking: a week that breaks them is not written.
 """
 

@@ -79,7 +79,7 @@ ARTISTS = pa.schema(
     ]
 )
 
-# --- music trends (trends.py): derived from `songs`, week after week --------------------------
+# --- music trends (trends/history.py): derived from `songs`, week after week --------------------------
 
 CHART_MOVEMENTS = pa.schema(
     [

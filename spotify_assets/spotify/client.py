@@ -22,7 +22,8 @@ import requests
 import spotipy
 from spotipy.exceptions import SpotifyException
 
-from spotify_assets.defs.partitions import week_bounds
+from spotify_assets.lake.snapshots import PlaylistSnapshot
+from spotify_assets.lake.weeks import week_bounds
 from spotify_assets.spotify import fields
 from spotify_assets.spotify.auth import (
     DEFAULT_ACCOUNTS_URL,
@@ -45,7 +46,6 @@ from spotify_assets.spotify.errors import (
 )
 from spotify_assets.spotify.ids import is_editorial, parse_playlist_ids
 from spotify_assets.spotify.retry import DEFAULT_RETRY_POLICY, RateLimiter, RetryPolicy, call_with_retry
-from spotify_assets.spotify.source import PlaylistSnapshot
 
 PAGE_LIMIT = 50  # the most `/playlists/{id}/items` serves per page
 ADDITIONAL_TYPES = ("track", "episode")

@@ -13,13 +13,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from spotify_assets.lake.snapshots import PlaylistSnapshot
 from spotify_assets.spotify.errors import (
     PlaylistNotFoundError,
     SnapshotFormatError,
     WeekNotAvailableError,
 )
 from spotify_assets.spotify.ids import parse_playlist_ids
-from spotify_assets.spotify.source import PlaylistSnapshot
 
 SUFFIXES = (".json.gz", ".json")
 

@@ -1,30 +1,10 @@
-"""The value every playlist source returns, and the protocol sources implement."""
+"""The protocol every playlist source implements; the value they return is
+`spotify_assets.lake.snapshots.PlaylistSnapshot`."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-
-@dataclass(frozen=True)
-class PlaylistSnapshot:
-    """One playlist as the API served it at `extracted_at`.
-
-    `playlist` is the `GET /playlists/{id}` object verbatim except that the `items` list of its
-    paging object (`items` in the 2026 shape, `tracks` in the legacy shape) is emptied out into
-    `items`, which holds every entry of the playlist in order, verbatim.
-    """
-
-    playlist_id: str
-    playlist: Mapping[str, Any]
-    items: Sequence[Mapping[str, Any]]
-    extracted_at: datetime
-    # Where it came from, for error messages and the raw zone (a file path or "live"); never a secret.
-    source: str
-
-    @property
-    def snapshot_id(self) -> str | None:
-        return self.playlist.get("snapshot_id")
+from spotify_assets.lake.snapshots import PlaylistSnapshot
 
 
 class PlaylistSource(Protocol):

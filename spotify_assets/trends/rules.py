@@ -1,6 +1,6 @@
 """Data-quality rules for one week of trend tables (plain functions, no Dagster).
 
-Besides the unique keys every table gets from `quality.py`, the movements must add up and cover the
+Besides the unique keys every table gets from `lake/rules.py`, the movements must add up and cover the
 week's songs. All are blocking: a week that breaks them is not written.
 """
 

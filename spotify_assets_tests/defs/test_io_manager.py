@@ -11,17 +11,14 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 
-from spotify_assets.defs.partitions import weekly_partitions
+from spotify_assets.defs.io_manager import ParquetIOManager
+from spotify_assets.defs.partitions import build_weekly_partitions
+from spotify_assets.defs.resources.lake import LakeStorage
+from spotify_assets.lake.location import week_uri
 from spotify_assets.lake.schemas import SONGS
-from spotify_assets.lake.storage import (
-    MissingWeekError,
-    ParquetIOManager,
-    list_weeks,
-    read_weeks,
-    week_uri,
-    write_week,
-    write_weeks,
-)
+from spotify_assets.lake.storage import MissingWeekError, list_weeks, read_weeks, write_week, write_weeks
+
+weekly_partitions = build_weekly_partitions()
 
 WEEK = "2026-08-17"
 WEEKS = ["2026-08-03", "2026-08-10", "2026-08-17"]
@@ -86,7 +83,7 @@ def songs_asset(make: Callable[[list[str]], pd.DataFrame | pa.Table]) -> dg.Asse
 
 
 def io(lake: str) -> dict[str, ParquetIOManager]:
-    return {"io_manager": ParquetIOManager(base_uri=lake)}
+    return {"io_manager": ParquetIOManager(lake=LakeStorage(base_uri=lake))}
 
 
 def error_text(error: BaseException) -> str:
@@ -294,7 +291,7 @@ def test_unpartitioned_consumer_reads_materialized_weeks(lake: str):
 
 def test_s3_endpoint_from_config(s3_lake: str, aws_env: str, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL")
-    manager = ParquetIOManager(base_uri=s3_lake, s3_endpoint_url=aws_env)
+    manager = ParquetIOManager(lake=LakeStorage(base_uri=s3_lake, s3_endpoint_url=aws_env))
     songs = songs_asset(lambda weeks: songs_frame(None, ["a"]))
 
     dg.materialize([songs], resources={"io_manager": manager}, partition_key=WEEK)

@@ -15,13 +15,16 @@ import pytest
 from dagster._serdes import serialize_value
 
 from spotify_assets.definitions import build_definitions
-from spotify_assets.defs.partitions import week_bounds, weekly_partitions
+from spotify_assets.defs.partitions import build_weekly_partitions
 from spotify_assets.lake.raw_records import raw_table
 from spotify_assets.lake.storage import read_weeks, write_week
+from spotify_assets.lake.weeks import week_bounds
 from spotify_assets.spotify.auth import Credentials
 from spotify_assets.spotify.client import LiveSource
 from spotify_assets_tests.conftest import run_weeks
 from spotify_assets_tests.spotify.fake_spotify import make_playlist
+
+weekly_partitions = build_weekly_partitions()
 
 TABLES = ["albums", "artists", "playlists", "raw_playlist", "songs"]
 BIG, LEGACY, SMALL = "3cEYpjA9oz9GiPac4AsH4n", "5ZzYwXvUtSrQpOnMlKjIhG", "7aBcDeFgHiJkLmNoPqRsTu"

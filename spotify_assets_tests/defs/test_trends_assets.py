@@ -16,9 +16,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from spotify_assets.definitions import build_definitions
-from spotify_assets.defs.partitions import weekly_partitions
+from spotify_assets.defs.partitions import build_weekly_partitions
 from spotify_assets.settings import load_settings
 from spotify_assets_tests.conftest import SAMPLE_WEEKS, read_lake, run_weeks
+
+weekly_partitions = build_weekly_partitions()
 
 LAKE_TABLES = ["raw_playlist", "playlists", "songs", "albums", "artists"]
 TREND_TABLES = ["chart_history", "chart_movements", "artist_trends"]

@@ -10,8 +10,8 @@ import pytest
 
 from spotify_assets.lake.raw_records import raw_table, snapshots_from_raw
 from spotify_assets.lake.schemas import ALBUMS, ARTISTS, PLAYLISTS, SONGS
+from spotify_assets.lake.snapshots import PlaylistSnapshot
 from spotify_assets.lake.transform import RawDataError, parse_release_dates, parse_timestamps, week_tables
-from spotify_assets.spotify.source import PlaylistSnapshot
 from spotify_assets_tests import factories as f
 
 REAL = Path(__file__).parents[1] / "fixtures" / "real_responses"

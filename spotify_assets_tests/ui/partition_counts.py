@@ -8,7 +8,10 @@ from datetime import datetime
 
 import dagster as dg
 
-from spotify_assets.defs.partitions import FIRST_WEEK, weekly_partitions
+from spotify_assets.defs.partitions import build_weekly_partitions
+from spotify_assets.lake.weeks import FIRST_WEEK
+
+weekly_partitions = build_weekly_partitions()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ they follow the partitions definition, so the UI suite passes on any day."""
 
 from datetime import UTC, date, datetime, timedelta
 
-from spotify_assets.defs.partitions import FIRST_WEEK
+from spotify_assets.lake.weeks import FIRST_WEEK
 from spotify_assets_tests.ui.partition_counts import WeeklyPartitions, any_of
 
 UTC = UTC

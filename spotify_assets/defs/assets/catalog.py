@@ -3,35 +3,40 @@
 import dagster as dg
 
 from spotify_assets.catalog.status import CatalogError
-from spotify_assets.defs.partitions import weekly_partitions
+from spotify_assets.defs.assets.common import OWNERS, SINGLE_RUN
 from spotify_assets.defs.resources.catalog import LakeCatalogResource
 from spotify_assets.lake.schemas import TABLE_SCHEMAS
 
 CATALOGUED = list(TABLE_SCHEMAS)  # every table with a schema, the trend tables included
 
 
-@dg.asset(
-    partitions_def=weekly_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=CATALOGUED,
-    group_name="catalog",
-    kinds={"duckdb", "glue"},
-    owners=["team:music-data"],
-)
-def lake_catalog(context: dg.AssetExecutionContext, catalog: LakeCatalogResource) -> dg.MaterializeResult:
-    """The SQL catalog over every lake table, refreshed for the run's weeks: DuckDB views in
-    `data/catalog.duckdb` for a local lake; on S3 with GLUE_DATABASE set, Glue tables for Athena
-    (the weeks registered as partitions, or the Glue crawler run when a table or column is new).
-    Reports each table with its partition count (and its row count locally) and which path ran."""
-    try:
-        report = catalog.refresh(context.partition_keys, log=context.log.info)
-    except CatalogError as error:
-        raise dg.Failure(description=str(error), allow_retries=False) from error
-    metadata = {
-        "catalog_path": report.path,
-        "tables": dg.MetadataValue.json(report.tables_json()),
-        "summary": dg.MetadataValue.md(report.markdown()),
-    }
-    for key, value in report.details.items():
-        metadata[key] = dg.MetadataValue.path(value) if key == "catalog_file" else value
-    return dg.MaterializeResult(metadata=metadata)
+def build_lake_catalog(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """`lake_catalog` over `partitions`."""
+
+    @dg.asset(
+        partitions_def=partitions,
+        backfill_policy=SINGLE_RUN,
+        deps=CATALOGUED,
+        group_name="catalog",
+        kinds={"duckdb", "glue"},
+        owners=OWNERS,
+    )
+    def lake_catalog(context: dg.AssetExecutionContext, catalog: LakeCatalogResource) -> dg.MaterializeResult:
+        """The SQL catalog over every lake table, refreshed for the run's weeks: DuckDB views in
+        `data/catalog.duckdb` for a local lake; on S3 with GLUE_DATABASE set, Glue tables for Athena
+        (the weeks registered as partitions, or the Glue crawler run when a table or column is new).
+        Reports each table with its partition count (and its row count locally) and which path ran."""
+        try:
+            report = catalog.refresh(context.partition_keys, log=context.log.info)
+        except CatalogError as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from error
+        metadata = {
+            "catalog_path": report.path,
+            "tables": dg.MetadataValue.json(report.tables_json()),
+            "summary": dg.MetadataValue.md(report.markdown()),
+        }
+        for key, value in report.details.items():
+            metadata[key] = dg.MetadataValue.path(value) if key == "catalog_file" else value
+        return dg.MaterializeResult(metadata=metadata)
+
+    return lake_catalog

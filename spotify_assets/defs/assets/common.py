@@ -1,15 +1,14 @@
-"""What every lake asset shares: weekly partitions, single-run backfills, owners, week framing."""
+"""What every lake asset shares: single-run backfills, owners, week framing. The weekly partitions
+come from the settings (`spotify_assets.defs.partitions`) and are handed to each asset's builder."""
 
 import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from spotify_assets.defs.partitions import weekly_partitions
 from spotify_assets.lake.schemas import WEEK_COLUMN
 
 OWNERS = ["team:music-data"]
 SINGLE_RUN = dg.BackfillPolicy.single_run()
-PARTITIONS = weekly_partitions
 
 
 def split_weeks(table: pa.Table, weeks: list[str]) -> dict[str, pa.Table]:

@@ -3,7 +3,7 @@
 import dagster as dg
 import pyarrow as pa
 
-from spotify_assets.defs.assets.common import OWNERS, PARTITIONS, SINGLE_RUN, join_weeks, split_weeks
+from spotify_assets.defs.assets.common import OWNERS, SINGLE_RUN, join_weeks, split_weeks
 from spotify_assets.defs.checks import check_specs, emit
 from spotify_assets.lake.rules import week_outcomes
 from spotify_assets.lake.transform import RawDataError, week_tables
@@ -22,35 +22,40 @@ TABLES = {
 }
 
 
-@dg.multi_asset(
-    outs={
-        name: dg.AssetOut(
-            description=description,
-            group_name="lake",
-            kinds={"pyarrow", "parquet"},
-            owners=OWNERS,
-            is_required=True,
-        )
-        for name, description in TABLES.items()
-    },
-    partitions_def=PARTITIONS,
-    backfill_policy=SINGLE_RUN,
-    check_specs=[spec for name in TABLES for spec in check_specs(name)],
-)
-def lake_tables(context: dg.AssetExecutionContext, raw_playlist: pa.Table):
-    """Parses each raw week once and builds the four curated tables from it."""
-    weeks = context.partition_keys
-    built, outcomes = {}, {}
-    for week, raw in split_weeks(raw_playlist, weeks).items():
-        try:
-            built[week] = week_tables(raw)
-        except RawDataError as error:
-            raise dg.Failure(description=f"week {week}: raw_playlist: {error}", allow_retries=False) from error
-        outcomes[week] = week_outcomes(built[week])
-    outputs = [
-        dg.Output(
-            join_weeks(context, {week: getattr(tables, name) for week, tables in built.items()}), output_name=name
-        )
-        for name in TABLES
-    ]
-    yield from emit(context, outcomes, outputs)
+def build_lake_tables(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """`playlists`, `songs`, `albums` and `artists` over `partitions`."""
+
+    @dg.multi_asset(
+        outs={
+            name: dg.AssetOut(
+                description=description,
+                group_name="lake",
+                kinds={"pyarrow", "parquet"},
+                owners=OWNERS,
+                is_required=True,
+            )
+            for name, description in TABLES.items()
+        },
+        partitions_def=partitions,
+        backfill_policy=SINGLE_RUN,
+        check_specs=[spec for name in TABLES for spec in check_specs(name, partitions)],
+    )
+    def lake_tables(context: dg.AssetExecutionContext, raw_playlist: pa.Table):
+        """Parses each raw week once and builds the four curated tables from it."""
+        weeks = context.partition_keys
+        built, outcomes = {}, {}
+        for week, raw in split_weeks(raw_playlist, weeks).items():
+            try:
+                built[week] = week_tables(raw)
+            except RawDataError as error:
+                raise dg.Failure(description=f"week {week}: raw_playlist: {error}", allow_retries=False) from error
+            outcomes[week] = week_outcomes(built[week])
+        outputs = [
+            dg.Output(
+                join_weeks(context, {week: getattr(tables, name) for week, tables in built.items()}), output_name=name
+            )
+            for name in TABLES
+        ]
+        yield from emit(context, outcomes, outputs)
+
+    return lake_tables

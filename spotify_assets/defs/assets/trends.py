@@ -15,9 +15,9 @@ from collections import Counter
 import dagster as dg
 import pyarrow as pa
 
-from spotify_assets.defs.assets.common import OWNERS, PARTITIONS, SINGLE_RUN, join_weeks, split_weeks
+from spotify_assets.defs.assets.common import OWNERS, SINGLE_RUN, join_weeks, split_weeks
 from spotify_assets.defs.checks import check_specs, emit
-from spotify_assets.lake.storage import ParquetIOManager, list_weeks, read_weeks
+from spotify_assets.defs.resources.lake import LakeStorage
 from spotify_assets.trends.history import ALL_PLAYLISTS, ChartHistoryError, history_week, week_trends
 from spotify_assets.trends.rules import TREND_RULES, trend_outcomes
 
@@ -42,19 +42,14 @@ TREND_TABLES = {  # chart_history first: the others depend on it and Dagster wan
 }
 
 
-def _history_before(io_manager: ParquetIOManager, first_week: str) -> pa.Table | None:
-    lake, endpoint = io_manager.base_uri, io_manager.s3_endpoint_url
+def _history_before(lake: LakeStorage, first_week: str) -> pa.Table | None:
     try:
-        source = history_week(
-            first_week,
-            list_weeks(lake, "chart_history", s3_endpoint_url=endpoint),
-            list_weeks(lake, "songs", s3_endpoint_url=endpoint),
-        )
+        source = history_week(first_week, lake.list_weeks("chart_history"), lake.list_weeks("songs"))
     except ChartHistoryError as error:
         raise dg.Failure(description=str(error), allow_retries=False) from error
     if source is None:
         return None
-    return read_weeks(lake, "chart_history", [source], with_week=False, s3_endpoint_url=endpoint)
+    return lake.read_weeks("chart_history", [source], with_week=False)
 
 
 # chart_history(week) continues chart_history(week - 1); the other two are built beside it.
@@ -65,70 +60,75 @@ TREND_DEPS = {
 }
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            name,
-            description=description,
-            deps=TREND_DEPS[name],
-            group_name="trends",
-            kinds={"pyarrow", "parquet"},
-            owners=OWNERS,
-        ).with_io_manager_key("io_manager")
-        for name, description in TREND_TABLES.items()
-    ],
-    ins={"songs": dg.AssetIn(), "artists": dg.AssetIn()},
-    partitions_def=PARTITIONS,
-    backfill_policy=SINGLE_RUN,
-    check_specs=[
-        *(spec for name in TREND_TABLES for spec in check_specs(name)),
-        *check_specs("chart_movements", TREND_RULES),
-    ],
-)
-def music_trends(
-    context: dg.AssetExecutionContext,
-    io_manager: dg.ResourceParam[ParquetIOManager],
-    songs: pa.Table,
-    artists: pa.Table,
-):
-    """Chart movements, chart history and artist trends, week after week from the stored history
-    of the week before the run."""
-    weeks = sorted(context.partition_keys)
-    history = _history_before(io_manager, weeks[0])
-    if history is None:
-        context.log.info(f"no chart history before {weeks[0]}: the history starts this week")
-    songs_by_week, artists_by_week = split_weeks(songs, weeks), split_weeks(artists, weeks)
-    built, outcomes = {}, {}
-    for week in weeks:
-        built[week] = week_trends(week, songs_by_week[week], artists_by_week[week], history)
-        history = built[week].chart_history
-        outcomes[week] = trend_outcomes(songs_by_week[week], built[week])
-        statuses = Counter(built[week].chart_movements["status"].to_pylist())
-        context.add_asset_metadata(
-            {
-                "new_entries": statuses["new"],
-                "re_entries": statuses["re-entry"],
-                "exits": statuses["exit"],
-                "climbers": statuses["up"],
-                "fallers": statuses["down"],
-            },
-            asset_key="chart_movements",
-            partition_key=week,
-        )
-        overall = [
-            r
-            for r in built[week].artist_trends.select(["playlist_id", "is_new"]).to_pylist()
-            if r["playlist_id"] == ALL_PLAYLISTS
+def build_music_trends(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """`chart_history`, `chart_movements` and `artist_trends` over `partitions`."""
+
+    @dg.multi_asset(
+        specs=[
+            dg.AssetSpec(
+                name,
+                description=description,
+                deps=TREND_DEPS[name],
+                group_name="trends",
+                kinds={"pyarrow", "parquet"},
+                owners=OWNERS,
+            ).with_io_manager_key("io_manager")
+            for name, description in TREND_TABLES.items()
+        ],
+        ins={"songs": dg.AssetIn(), "artists": dg.AssetIn()},
+        partitions_def=partitions,
+        backfill_policy=SINGLE_RUN,
+        check_specs=[
+            *(spec for name in TREND_TABLES for spec in check_specs(name, partitions)),
+            *check_specs("chart_movements", partitions, TREND_RULES),
+        ],
+    )
+    def music_trends(
+        context: dg.AssetExecutionContext,
+        lake: LakeStorage,
+        songs: pa.Table,
+        artists: pa.Table,
+    ):
+        """Chart movements, chart history and artist trends, week after week from the stored history
+        of the week before the run."""
+        weeks = sorted(context.partition_keys)
+        history = _history_before(lake, weeks[0])
+        if history is None:
+            context.log.info(f"no chart history before {weeks[0]}: the history starts this week")
+        songs_by_week, artists_by_week = split_weeks(songs, weeks), split_weeks(artists, weeks)
+        built, outcomes = {}, {}
+        for week in weeks:
+            built[week] = week_trends(week, songs_by_week[week], artists_by_week[week], history)
+            history = built[week].chart_history
+            outcomes[week] = trend_outcomes(songs_by_week[week], built[week])
+            statuses = Counter(built[week].chart_movements["status"].to_pylist())
+            context.add_asset_metadata(
+                {
+                    "new_entries": statuses["new"],
+                    "re_entries": statuses["re-entry"],
+                    "exits": statuses["exit"],
+                    "climbers": statuses["up"],
+                    "fallers": statuses["down"],
+                },
+                asset_key="chart_movements",
+                partition_key=week,
+            )
+            overall = [
+                r
+                for r in built[week].artist_trends.select(["playlist_id", "is_new"]).to_pylist()
+                if r["playlist_id"] == ALL_PLAYLISTS
+            ]
+            context.add_asset_metadata(
+                {"artists": len(overall), "new_artists": sum(r["is_new"] for r in overall)},
+                asset_key="artist_trends",
+                partition_key=week,
+            )
+        outputs = [
+            dg.Output(
+                join_weeks(context, {week: getattr(tables, name) for week, tables in built.items()}), output_name=name
+            )
+            for name in TREND_TABLES
         ]
-        context.add_asset_metadata(
-            {"artists": len(overall), "new_artists": sum(r["is_new"] for r in overall)},
-            asset_key="artist_trends",
-            partition_key=week,
-        )
-    outputs = [
-        dg.Output(
-            join_weeks(context, {week: getattr(tables, name) for week, tables in built.items()}), output_name=name
-        )
-        for name in TREND_TABLES
-    ]
-    yield from emit(context, outcomes, outputs)
+        yield from emit(context, outcomes, outputs)
+
+    return music_trends

@@ -6,9 +6,9 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from spotify_assets.defs.assets.common import OWNERS, PARTITIONS, SINGLE_RUN
+from spotify_assets.defs.assets.common import OWNERS, SINGLE_RUN
+from spotify_assets.defs.resources.lake import LakeStorage
 from spotify_assets.lake.schemas import WEEK_COLUMN
-from spotify_assets.lake.storage import ParquetIOManager, read_weeks, write_object
 from spotify_assets.trends.history import weeks_back
 from spotify_assets.trends.render import CHART_WEEKS, IMAGE_NAME, REPORT_NAME, report_markdown, top_artists_png
 
@@ -23,56 +23,56 @@ def _weeks_of(table: pa.Table, week: str) -> pa.Table:
     return table.filter(pc.equal(table[WEEK_COLUMN], week))
 
 
-@dg.asset(
-    deps=["chart_movements", "artist_trends", "playlists"],
-    partitions_def=PARTITIONS,
-    backfill_policy=SINGLE_RUN,
-    group_name="trends",
-    kinds={"matplotlib", "markdown"},
-    owners=OWNERS,
-)
-def weekly_report(
-    context: dg.AssetExecutionContext, io_manager: dg.ResourceParam[ParquetIOManager]
-) -> dg.MaterializeResult:
-    """The week in music, to look at rather than read: top artists and a chart of their songs on
-    the charts over the last 12 weeks, then per playlist the top climbers, new entries and exits.
-    Shown as the `report` of each week's materialization; the chart is also written next to the
-    data as `<lake>/reports/week=<week>/top_artists.png`, with the report as `report.md`."""
-    weeks = sorted(context.partition_keys)
-    lake, endpoint = io_manager.base_uri, io_manager.s3_endpoint_url
-    window = sorted(set(weeks_back(weeks[0], CHART_WEEKS)) | set(weeks))
-    artist_trends = read_weeks(lake, "artist_trends", window, with_week=True, missing="skip", s3_endpoint_url=endpoint)
-    movements = read_weeks(lake, "chart_movements", weeks, with_week=True, s3_endpoint_url=endpoint)
-    playlists = read_weeks(lake, "playlists", weeks, with_week=True, missing="skip", s3_endpoint_url=endpoint)
-    for week in weeks:
-        png = top_artists_png(artist_trends, week)
-        folder = f"{REPORTS_FOLDER}/week={week}"
-        image_uri = write_object(
-            lake, f"{folder}/{IMAGE_NAME}", png, content_type="image/png", s3_endpoint_url=endpoint
-        )
-        names = {r["playlist_id"]: r["playlist_name"] for r in _weeks_of(playlists, week).to_pylist()}
-        week_movements = _weeks_of(movements, week).drop_columns([WEEK_COLUMN])
-        week_artists = _weeks_of(artist_trends, week).drop_columns([WEEK_COLUMN])
-        # the file links the image beside it; the UI gets it inline (the Dagster UI renders data: images)
-        markdown = report_markdown(week, week_movements, week_artists, names, image=IMAGE_NAME)
-        report_uri = write_object(
-            lake,
-            f"{folder}/{REPORT_NAME}",
-            markdown.encode(),
-            content_type="text/markdown; charset=utf-8",
-            s3_endpoint_url=endpoint,
-        )
-        inline = report_markdown(
-            week, week_movements, week_artists, names, image="data:image/png;base64," + base64.b64encode(png).decode()
-        )
-        context.add_asset_metadata(
-            {
-                "report": dg.MetadataValue.md(inline),
-                "image": _location(image_uri),
-                "report_file": _location(report_uri),
-                "image_bytes": len(png),
-                "dagster/uri": _location(image_uri.rsplit("/", 1)[0]),
-            },
-            partition_key=week,
-        )
-    return dg.MaterializeResult()
+def build_weekly_report(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """`weekly_report` over `partitions`."""
+
+    @dg.asset(
+        deps=["chart_movements", "artist_trends", "playlists"],
+        partitions_def=partitions,
+        backfill_policy=SINGLE_RUN,
+        group_name="trends",
+        kinds={"matplotlib", "markdown"},
+        owners=OWNERS,
+    )
+    def weekly_report(context: dg.AssetExecutionContext, lake: LakeStorage) -> dg.MaterializeResult:
+        """The week in music, to look at rather than read: top artists and a chart of their songs on
+        the charts over the last 12 weeks, then per playlist the top climbers, new entries and exits.
+        Shown as the `report` of each week's materialization; the chart is also written next to the
+        data as `<lake>/reports/week=<week>/top_artists.png`, with the report as `report.md`."""
+        weeks = sorted(context.partition_keys)
+        window = sorted(set(weeks_back(weeks[0], CHART_WEEKS)) | set(weeks))
+        artist_trends = lake.read_weeks("artist_trends", window, with_week=True, missing="skip")
+        movements = lake.read_weeks("chart_movements", weeks, with_week=True)
+        playlists = lake.read_weeks("playlists", weeks, with_week=True, missing="skip")
+        for week in weeks:
+            png = top_artists_png(artist_trends, week)
+            folder = f"{REPORTS_FOLDER}/week={week}"
+            image_uri = lake.write_object(f"{folder}/{IMAGE_NAME}", png, content_type="image/png")
+            names = {r["playlist_id"]: r["playlist_name"] for r in _weeks_of(playlists, week).to_pylist()}
+            week_movements = _weeks_of(movements, week).drop_columns([WEEK_COLUMN])
+            week_artists = _weeks_of(artist_trends, week).drop_columns([WEEK_COLUMN])
+            # the file links the image beside it; the UI gets it inline (the Dagster UI renders data: images)
+            markdown = report_markdown(week, week_movements, week_artists, names, image=IMAGE_NAME)
+            report_uri = lake.write_object(
+                f"{folder}/{REPORT_NAME}", markdown.encode(), content_type="text/markdown; charset=utf-8"
+            )
+            inline = report_markdown(
+                week,
+                week_movements,
+                week_artists,
+                names,
+                image="data:image/png;base64," + base64.b64encode(png).decode(),
+            )
+            context.add_asset_metadata(
+                {
+                    "report": dg.MetadataValue.md(inline),
+                    "image": _location(image_uri),
+                    "report_file": _location(report_uri),
+                    "image_bytes": len(png),
+                    "dagster/uri": _location(image_uri.rsplit("/", 1)[0]),
+                },
+                partition_key=week,
+            )
+        return dg.MaterializeResult()
+
+    return weekly_report

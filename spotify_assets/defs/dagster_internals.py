@@ -1,0 +1,41 @@
+"""The three Dagster APIs this project uses that Dagster does not mark public, in one place.
+
+Each has no public equivalent in Dagster 1.13 for what it does here. If a Dagster upgrade changes
+one, `spotify_assets_tests/defs/test_dagster_internals.py` fails, naming it, before any run does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+
+
+def add_partition_metadata(
+    context: dg.OutputContext, metadata: Mapping[str, Any], asset_key: dg.AssetKey, partition_key: str
+) -> None:
+    """Metadata for one week's materialization event, from an IO manager writing several weeks.
+
+    `AssetExecutionContext.add_asset_metadata(partition_key=...)` is public but out of an IO
+    manager's reach; an `OutputContext` offers only `add_output_metadata`, which every week of a
+    multi-week output would share."""
+    context.step_context.add_asset_metadata(metadata, asset_key=asset_key, partition_key=partition_key)
+
+
+def run_is_partitioned(context: dg.InputContext) -> bool:
+    """False when an unpartitioned consumer asks for every week of its partitioned input.
+
+    Dagster then requests all weeks since the first one; only the materialized weeks exist, and
+    failing on the others would make such consumers (e.g. plain asset checks) unusable. The public
+    `InputContext.has_partition_key` describes the input, not the run."""
+    try:
+        return context.step_context.has_partitions
+    except dg.DagsterInvariantViolationError:  # built by build_input_context, outside a run
+        return context.has_partition_key
+
+
+def check_output_names(context: dg.AssetExecutionContext) -> dict[str, dg.AssetCheckKey]:
+    """The output name of each check spec of the executing asset (the check's own output, which
+    must be closed when its evaluations are yielded directly, one per week)."""
+    return {name: spec.key for name, spec in context.assets_def.check_specs_by_output_name.items()}

@@ -1,0 +1,65 @@
+"""The Dagster APIs that are not public, used in `spotify_assets/defs/dagster_internals.py` only.
+
+When a Dagster upgrade moves one, these fail first and name it; what each is for is tested through
+the IO manager (`test_io_manager.py`: per-week metadata of a multi-week output, an unpartitioned
+consumer of a partitioned table) and here (a check's own output closed after per-week evaluations).
+"""
+
+import inspect
+from pathlib import Path
+
+import dagster as dg
+import pyarrow as pa
+from dagster._core.definitions.assets.definition.assets_definition import AssetsDefinition
+from dagster._core.execution.context.system import StepExecutionContext
+
+from spotify_assets.defs import dagster_internals
+from spotify_assets.defs.checks import emit
+from spotify_assets.lake.rules import Outcome, Rule
+
+PACKAGE = Path(dagster_internals.__file__).resolve().parents[1]  # spotify_assets/
+
+
+def test_the_internals_still_exist_where_dagster_had_them():
+    missing = [
+        name
+        for owner, name in [
+            (StepExecutionContext, "add_asset_metadata"),
+            (StepExecutionContext, "has_partitions"),
+            (AssetsDefinition, "check_specs_by_output_name"),
+        ]
+        if not hasattr(owner, name)
+    ]
+    assert not missing, f"Dagster no longer has {missing}: update spotify_assets/defs/dagster_internals.py"
+    parameters = set(inspect.signature(StepExecutionContext.add_asset_metadata).parameters)
+    assert {"metadata", "asset_key", "partition_key"} <= parameters, (
+        f"StepExecutionContext.add_asset_metadata now takes {parameters}: update dagster_internals.py"
+    )
+
+
+def test_no_other_module_reaches_into_dagster_internals():
+    reaching = [
+        str(path.relative_to(PACKAGE.parent))
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "dagster_internals.py"
+        and ("step_context" in path.read_text() or "dagster._" in path.read_text())
+    ]
+    assert not reaching, reaching
+
+
+def test_a_check_output_is_closed_after_its_per_week_evaluations():
+    rule = Rule(table="counts", name="has_rows", description="the week has rows")
+    partitions = dg.StaticPartitionsDefinition(["2026-08-17"])
+
+    @dg.asset(
+        partitions_def=partitions,
+        check_specs=[dg.AssetCheckSpec("has_rows", asset="counts", partitions_def=partitions)],
+    )
+    def counts(context: dg.AssetExecutionContext):
+        outcome = Outcome(rule=rule, passed=True, description="3 rows", metadata={})
+        yield from emit(context, {"2026-08-17": [outcome]}, [dg.Output(pa.table({"n": [3]}))])
+
+    result = dg.materialize([counts], partition_key="2026-08-17", resources={"io_manager": dg.mem_io_manager})
+    assert result.success
+    [evaluation] = result.get_asset_check_evaluations()
+    assert evaluation.passed and evaluation.check_name == "has_rows" and evaluation.partition == "2026-08-17"
