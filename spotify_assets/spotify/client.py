@@ -3,8 +3,9 @@
 Per playlist: one `GET /playlists/{id}` (metadata and the first page, `fields=`-filtered), then
 `GET /playlists/{id}/items?limit=50` from where that page stopped, following `next` to the end.
 When the `snapshot_id` equals last week's, the pages are not fetched: last week's items carry
-forward. Playlists are fetched concurrently by a bounded pool sharing one rate limiter; if any
-fails, the week fails with one error naming every failed playlist.
+forward. Playlists are fetched concurrently by a bounded pool sharing one rate limiter; each
+failure is explained naming the playlist and the fix. `fetch_week` fails the week if any playlist
+fails; `spotify/partial.py` keeps the ones that were read.
 """
 
 from __future__ import annotations
@@ -118,6 +119,15 @@ class LiveSource:
         playlist_ids: Sequence[str] | None = None,
         previous: Mapping[str, PlaylistSnapshot] | None = None,
     ) -> list[PlaylistSnapshot]:
+        """Every playlist of the week, or WeekFetchError naming each failed one (partial: partial.py)."""
+        ids = self.playlists_to_fetch(week, playlist_ids)
+        results, failures = self.fetch_playlists(ids, previous)
+        if failures:
+            raise WeekFetchError(week, failures, len(ids))
+        return [results[pid] for pid in ids]
+
+    def playlists_to_fetch(self, week: str, playlist_ids: Sequence[str] | None = None) -> list[str]:
+        """The bare ids to fetch, or SpotifySourceError before any request (week too old, no playlists)."""
         check_week_is_live(week, self._clock(), self.max_week_age_days)
         wanted = playlist_ids if playlist_ids is not None else self.playlists
         if not wanted:
@@ -126,24 +136,24 @@ class LiveSource:
                 "playlist ids, spotify:playlist: URIs or open.spotify.com URLs"
             )
         try:
-            ids = parse_playlist_ids(wanted)
+            return parse_playlist_ids(wanted)
         except ValueError as err:
             raise SpotifySourceError(f"SPOTIFY_PLAYLISTS: {err}") from None
-        previous = previous or {}
-        self.last_fetch = report = FetchReport()
 
-        results: dict[str, PlaylistSnapshot] = {}
-        failures: dict[str, SpotifySourceError] = {}
-        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(ids)), thread_name_prefix="spotify") as pool:
+    def fetch_playlists(
+        self, ids: Sequence[str], previous: Mapping[str, PlaylistSnapshot] | None = None
+    ) -> tuple[dict[str, PlaylistSnapshot], dict[str, SpotifySourceError]]:
+        """Fetch `ids` concurrently: the snapshots read, and each failed playlist's explained error."""
+        previous, self.last_fetch = previous or {}, FetchReport()
+        report, results, failures = self.last_fetch, {}, {}
+        with ThreadPoolExecutor(max(1, min(self.max_workers, len(ids))), thread_name_prefix="spotify") as pool:
             futures = {pid: pool.submit(self._fetch_playlist, pid, previous.get(pid), report) for pid in ids}
             for pid, future in futures.items():
                 try:
                     results[pid] = future.result()
                 except Exception as exc:  # noqa: BLE001 - every failure is collected and explained
                     failures[pid] = self._explain(exc, pid)
-        if failures:
-            raise WeekFetchError(week, failures, len(ids))
-        return [results[pid] for pid in ids]
+        return results, failures
 
     # -- one playlist -------------------------------------------------------------------------
 

@@ -46,13 +46,25 @@ class SpotifyUnavailableError(SpotifySourceError):
 
 
 class WeekFetchError(SpotifySourceError):
-    """One or more playlists of a week failed; `failures` maps each playlist id to its error."""
+    """The week's playlists could not be read: every one asked for failed, or a failure that is not
+    the playlist's own (refused credentials, an editorial playlist) failed the week. `failures` maps
+    each playlist id to its error; nothing of the week is written."""
 
-    def __init__(self, week: str, failures: "dict[str, SpotifySourceError]", total: int):
+    def __init__(
+        self, week: str, failures: "dict[str, SpotifySourceError]", total: int, *, stored: int = 0, why: str = ""
+    ):
         self.week = week
         self.failures = failures
         lines = "\n".join(f"- {pid}: {err}" for pid, err in failures.items())
+        kept = f" (the {stored} playlists stored for that week before stay as they were)" if stored else ""
         super().__init__(
             f"{len(failures)} of {total} playlists could not be read for week {week}, so nothing "
-            f"of that week was written:\n{lines}"
+            f"of that week was written{kept}.{' ' + why if why else ''}\n{lines}"
         )
+
+
+def fails_the_week(error: SpotifySourceError) -> bool:
+    """True for a failure that is not the playlist's own: refused credentials (every playlist would
+    fail the same way) or a Spotify editorial playlist (it fails every week until SPOTIFY_PLAYLISTS
+    changes). Any other failure leaves the playlist missing and the rest of the week is stored."""
+    return isinstance(error, SpotifyCredentialsError | EditorialPlaylistError)

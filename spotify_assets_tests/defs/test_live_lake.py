@@ -171,6 +171,7 @@ def test_the_client_secret_never_reaches_logs_metadata_or_the_lake(fake_spotify,
     defs = build_definitions(settings)
 
     assert run_weeks(defs, last_week(), instance=instance).success
+    fake_spotify.fault(f"/v1/playlists/{BIG}", 404)  # every playlist fails: the run fails
     fake_spotify.fault(f"/v1/playlists/{SMALL}", 404)
     assert not run_weeks(defs, last_week(), instance=instance).success
 
