@@ -4,6 +4,7 @@ import re
 from collections.abc import Iterable
 
 _ID = r"[0-9A-Za-z]{22}"
+PLAYLIST_ID = re.compile(_ID)  # a bare id, as replay files are named: `PLAYLIST_ID.fullmatch(name)`
 _FORMS = (
     re.compile(rf"^({_ID})$"),
     re.compile(rf"^spotify:playlist:({_ID})$"),

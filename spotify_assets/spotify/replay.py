@@ -19,7 +19,7 @@ from spotify_assets.spotify.errors import (
     SnapshotFormatError,
     WeekNotAvailableError,
 )
-from spotify_assets.spotify.ids import parse_playlist_ids
+from spotify_assets.spotify.ids import PLAYLIST_ID, parse_playlist_ids
 
 SUFFIXES = (".json.gz", ".json")
 
@@ -33,11 +33,37 @@ def _week_start(name: str) -> date | None:
     return day if day.weekday() == 0 and name == day.isoformat() else None
 
 
+def _misnamed_week(name: str) -> str | None:
+    """Why a folder named like a date is not a week folder, or None (a week key, or not a date)."""
+    try:
+        day = date.fromisoformat(name)
+    except ValueError:
+        return None
+    monday = (day - timedelta(days=day.weekday())).isoformat()
+    if day.weekday() != 0:
+        return (
+            f"week folder {name} is a {day:%A}; weeks are keyed by their Monday ({monday}): rename it {monday}/ "
+            "(or move it out of the replay directory)"
+        )
+    if name != day.isoformat():
+        return f"week folder {name} is not written YYYY-MM-DD: rename it {day.isoformat()}/"
+    return None
+
+
 def _playlist_id_of(path: Path) -> str | None:
     for suffix in SUFFIXES:
         if path.name.endswith(suffix) and not path.name.startswith("."):
             return path.name[: -len(suffix)]
     return None
+
+
+def _bad_file_name(path: Path, week: str) -> str:
+    return (
+        f"{path} (week {week}): the file name is not a playlist id: a replay file is named "
+        "<playlist id>.json or .json.gz, the id being the 22 letters and digits Spotify gives it, as in "
+        "SPOTIFY_PLAYLISTS (e.g. 3cEYpjA9oz9GiPac4AsH4n.json.gz). Name it after the playlist it holds, or move "
+        "it out of the week folder"
+    )
 
 
 class ReplaySource:
@@ -47,10 +73,28 @@ class ReplaySource:
         self.root = Path(root)
 
     def weeks(self) -> list[str]:
-        """Week keys (Mondays, YYYY-MM-DD) that have a folder; other folders are ignored."""
+        """Week keys (Mondays, YYYY-MM-DD) that have a folder; folders not named like a date are
+        ignored. A folder named like a date that is not a week key (a Tuesday, 20260817) is an error
+        naming it and its Monday, rather than a week silently skipped."""
+        misnamed = self.misnamed_week_folders()
+        if misnamed:
+            raise WeekNotAvailableError(
+                f"The replay directory {self.root} has {len(misnamed)} folder(s) that look like weeks but are "
+                "not week keys:\n" + "\n".join(f"- {problem}" for problem in misnamed)
+            )
+        return self._week_keys()
+
+    def _week_keys(self) -> list[str]:
         if not self.root.is_dir():
             return []
         return sorted(p.name for p in self.root.iterdir() if p.is_dir() and _week_start(p.name))
+
+    def misnamed_week_folders(self) -> list[str]:
+        """Each folder named like a date that is not a Monday week key, with what to rename it."""
+        if not self.root.is_dir():
+            return []
+        found = (_misnamed_week(p.name) for p in sorted(self.root.iterdir()) if p.is_dir())
+        return [problem for problem in found if problem]
 
     def fetch_week(
         self,
@@ -66,10 +110,21 @@ class ReplaySource:
         """
         folder = self._week_folder(week)
         files: dict[str, list[Path]] = {}
+        bad_names = []
         for path in sorted(folder.iterdir()):
             playlist_id = _playlist_id_of(path)
             if playlist_id is not None and path.is_file():
+                if not PLAYLIST_ID.fullmatch(playlist_id):
+                    bad_names.append(_bad_file_name(path, week))
+                    continue
                 files.setdefault(playlist_id, []).append(path)
+        if len(bad_names) == 1:
+            raise SnapshotFormatError(bad_names[0])
+        if bad_names:
+            raise SnapshotFormatError(
+                f"Replay week {week} has {len(bad_names)} files in {folder} whose names are not playlist ids; "
+                "nothing of the week was read:\n" + "\n".join(f"- {problem}" for problem in bad_names)
+            )
         if not files:
             raise WeekNotAvailableError(
                 f"Replay week {week} has no snapshots: {folder} holds no <playlist_id>.json or .json.gz "
@@ -126,11 +181,14 @@ class ReplaySource:
                 f"No replay snapshots for week {week}: the replay directory {self.root} does not exist. "
                 "Set SPOTIFY_REPLAY_DIR to a directory of <week>/<playlist_id>.json[.gz] files."
             )
-        weeks = self.weeks()
+        weeks = self._week_keys()
         if weeks:
             known = f"{self.root} has {len(weeks)} recorded week(s), {weeks[0]} to {weeks[-1]}"
         else:
-            known = f"{self.root} has no week folders (YYYY-MM-DD)"
+            known = f"{self.root} has no week folders (YYYY-MM-DD, a Monday)"
+        misnamed = self.misnamed_week_folders()
+        if misnamed:
+            known += "; " + "; ".join(misnamed)
         raise WeekNotAvailableError(
             f"No replay snapshots for week {week}: searched {folder}, which does not exist; {known}. "
             "Materialize a recorded week, or record this one there."

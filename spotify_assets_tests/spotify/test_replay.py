@@ -108,11 +108,38 @@ def test_selected_playlist_missing_lists_the_recorded_ones(tmp_path):
 
 
 def test_weeks_lists_only_monday_folders(tmp_path):
-    for week in ("2026-08-24", WEEK, "2026-08-18", "notes", "latest"):
+    for week in ("2026-08-24", WEEK, "notes", "latest"):
         (tmp_path / week).mkdir()
     (tmp_path / "2026-08-31").write_text("a file, not a week folder")
     assert ReplaySource(tmp_path).weeks() == [WEEK, "2026-08-24"]
     assert ReplaySource(tmp_path / "missing").weeks() == []
+
+
+def test_a_week_folder_that_is_not_a_monday_is_named_with_its_monday(tmp_path):
+    write(tmp_path, "2026-08-24", f"{A}.json", playlist(A))
+    write(tmp_path, "2026-08-18", f"{A}.json", playlist(A))  # a Tuesday: its week is keyed 2026-08-17
+
+    with pytest.raises(WeekNotAvailableError) as listed:
+        ReplaySource(tmp_path).weeks()
+    with pytest.raises(WeekNotAvailableError) as fetched:
+        ReplaySource(tmp_path).fetch_week(WEEK)
+
+    expected = "week folder 2026-08-18 is a Tuesday; weeks are keyed by their Monday (2026-08-17): rename it"
+    assert expected in str(listed.value) and str(tmp_path) in str(listed.value)
+    assert expected in str(fetched.value) and str(tmp_path / WEEK) in str(fetched.value)
+
+
+def test_a_file_whose_name_is_not_a_playlist_id_is_an_error_naming_it(tmp_path):
+    write(tmp_path, WEEK, f"{A}.json", playlist(A))
+    write(tmp_path, WEEK, f"{B}.json.gz", playlist(B))
+    stray = write(tmp_path, WEEK, "x..y z'\"<b>.json", playlist(A))
+
+    with pytest.raises(SnapshotFormatError) as error:
+        ReplaySource(tmp_path).fetch_week(WEEK)
+
+    message = str(error.value)
+    assert str(stray) in message and "the file name is not a playlist id" in message
+    assert "22 letters and digits" in message and "SPOTIFY_PLAYLISTS" in message
 
 
 def test_missing_week_says_where_it_looked_and_what_exists(tmp_path):
