@@ -49,7 +49,12 @@ def catalog_resources(settings: Settings) -> dict:
 
 def build_resources(settings: Settings) -> dict:
     """The resources for the environment described by `settings` (README.md, Configuration)."""
-    lake = LakeStorage(base_uri=settings.lake)
+    lake = LakeStorage(
+        base_uri=settings.lake,
+        s3_timeout_s=settings.s3_timeout_s,
+        lease_ttl_s=settings.lease_ttl_s,
+        lease_wait_s=settings.lease_wait_s,
+    )
     return {
         "lake": lake,
         "io_manager": ParquetIOManager(lake=lake),

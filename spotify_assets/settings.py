@@ -1,5 +1,14 @@
 """The environment, read in one place (README.md, Configuration). Secrets are not read here: they reach the
-resources only through `dg.EnvVar`, so they never land in run config or metadata."""
+resources only through `dg.EnvVar`, so they never land in run config or metadata.
+
+The lake's storage (docs/decisions.md, decisions 35 to 37):
+- `SPOTIFY_ASSETS_S3_TIMEOUT_S` (default 30): connect and read timeout of every S3 request, in seconds;
+  a request is tried twice, so an endpoint that never answers fails a step after about twice this.
+- `SPOTIFY_ASSETS_LEASE_TTL_S` (default 120): a week's write lease expires this long after its run
+  last renewed it (every TTL/4); then the next run takes it over and marks the dead run failed.
+- `SPOTIFY_ASSETS_LEASE_WAIT_S` (default: the TTL): how long a run waits for a week another run is
+  writing before it fails, naming that run.
+"""
 
 import os
 from collections.abc import Mapping
@@ -26,6 +35,9 @@ class Settings:
     # a compatible endpoint or proxy; None means Spotify's
     spotify_api_url: str | None = None
     spotify_accounts_url: str | None = None
+    s3_timeout_s: float = 30.0
+    lease_ttl_s: float = 120.0
+    lease_wait_s: float | None = None  # None: the TTL
 
     @property
     def lake_is_s3(self) -> bool:
@@ -40,6 +52,18 @@ def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ValueError(f"{name}={value!r} is not one of {', '.join(allowed)}")
     return value
+
+
+def _seconds(name: str, value: str | None, default: float | None) -> float | None:
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise ValueError(f"{name}={value!r} is not a positive number of seconds")
+    return seconds
 
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
@@ -72,4 +96,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         athena_output_location=get("ATHENA_OUTPUT_LOCATION"),
         spotify_api_url=get("SPOTIFY_API_URL"),
         spotify_accounts_url=get("SPOTIFY_ACCOUNTS_URL"),
+        s3_timeout_s=_seconds("SPOTIFY_ASSETS_S3_TIMEOUT_S", get("SPOTIFY_ASSETS_S3_TIMEOUT_S"), 30.0),
+        lease_ttl_s=_seconds("SPOTIFY_ASSETS_LEASE_TTL_S", get("SPOTIFY_ASSETS_LEASE_TTL_S"), 120.0),
+        lease_wait_s=_seconds("SPOTIFY_ASSETS_LEASE_WAIT_S", get("SPOTIFY_ASSETS_LEASE_WAIT_S"), None),
     )

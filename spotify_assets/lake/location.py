@@ -6,8 +6,9 @@ for an unpartitioned table (docs/data-contract.md, Layout and types).
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,15 @@ from urllib.parse import urlparse
 import pyarrow.fs as pafs
 
 MAX_THREADS = 8
+DEFAULT_S3_TIMEOUT_S = 30.0
+# attempts per S3 request (the first and one retry): a hanging endpoint costs about twice the timeout
+S3_ATTEMPTS = 2
+# what pyarrow's (curl's) and botocore's messages say when the endpoint does not answer
+_UNREACHABLE = ("curlCode: 28", "Timeout was reached", "curlCode: 7,", "NETWORK_CONNECTION")
+
+
+class LakeUnreachableError(OSError):
+    """The lake's S3 endpoint did not answer within the timeout, or refused the connection."""
 
 
 def is_s3_uri(base_uri: str) -> bool:
@@ -44,6 +54,8 @@ class Lake:
     root: str  # the base as a path of `fs` (no scheme)
     base_uri: str
     s3_endpoint_url: str | None
+    s3_timeout_s: float = DEFAULT_S3_TIMEOUT_S
+    endpoint: str | None = None  # the S3 endpoint requests go to, for messages
 
     @property
     def is_s3(self) -> bool:
@@ -64,38 +76,102 @@ class Lake:
             return
         if not self.is_s3:
             for path in paths:
-                os.remove(path)
+                with contextlib.suppress(FileNotFoundError):  # e.g. an orphan another run removed
+                    os.remove(path)
             return
         # pyarrow's S3 delete_file re-creates the parent "directory" as an empty `week=.../`
         # marker object after every delete; boto3 deletes just the objects.
-        import boto3
-
-        client = boto3.client("s3", endpoint_url=self.s3_endpoint_url)
+        client = self.boto3_client()
         bucket = paths[0].split("/", 1)[0]
         for start in range(0, len(paths), 1000):
             keys = [{"Key": p.split("/", 1)[1]} for p in paths[start : start + 1000]]
-            response = client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+            with self.errors("deleting", paths[start]):
+                response = client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
             if response.get("Errors"):
                 raise OSError(f"could not delete stale lake objects: {response['Errors']}")
 
+    def boto3_client(self) -> Any:
+        """An S3 client for what pyarrow cannot do, with the lake's timeouts and retries."""
+        import boto3
+        from botocore.config import Config
 
-def open_lake(base_uri: str, s3_endpoint_url: str | None = None) -> Lake:
+        config = Config(
+            connect_timeout=self.s3_timeout_s,
+            read_timeout=self.s3_timeout_s,
+            retries={"mode": "standard", "total_max_attempts": S3_ATTEMPTS},
+        )
+        return boto3.client("s3", endpoint_url=self.s3_endpoint_url, config=config)
+
+    @contextlib.contextmanager
+    def errors(self, action: str, path: str) -> Iterator[None]:
+        """Turn an S3 timeout or refused connection while `action` on `path` into a
+        `LakeUnreachableError` naming the endpoint, the object and what to check."""
+        if not self.is_s3:
+            yield
+            return
+        from botocore.exceptions import ConnectionError as BotoConnectionError
+        from botocore.exceptions import HTTPClientError
+
+        try:
+            yield
+        except LakeUnreachableError:
+            raise
+        except (BotoConnectionError, HTTPClientError) as error:
+            raise LakeUnreachableError(self._unreachable(action, path, error)) from error
+        except OSError as error:
+            if not any(sign in str(error) for sign in _UNREACHABLE):
+                raise
+            raise LakeUnreachableError(self._unreachable(action, path, error)) from error
+
+    def _unreachable(self, action: str, path: str, error: BaseException) -> str:
+        return (
+            f"the lake's S3 endpoint {self.endpoint} did not answer while {action} "
+            f"{self.uri(path)} (timeout {self.s3_timeout_s:g} s per request, {S3_ATTEMPTS} attempts): "
+            f"{error}. Check that the endpoint is reachable from this machine (network, VPN, proxy, "
+            f"firewall or security group), that AWS_ENDPOINT_URL or the lake's s3_endpoint_url names "
+            f"the right endpoint and that the bucket exists there; if the store is only slow, raise "
+            f"SPOTIFY_ASSETS_S3_TIMEOUT_S."
+        )
+
+
+def open_lake(base_uri: str, s3_endpoint_url: str | None = None, *, s3_timeout_s: float = DEFAULT_S3_TIMEOUT_S) -> Lake:
+    """The lake at `base_uri`; on S3 every request gives up after `s3_timeout_s` (connect and read)."""
     base = normalize_base(base_uri)
-    if is_s3_uri(base) and s3_endpoint_url:
+    if not is_s3_uri(base):
+        fs, root = pafs.FileSystem.from_uri(base)
+        return Lake(fs, root.rstrip("/"), base, s3_endpoint_url, s3_timeout_s)
+    limits = {
+        "connect_timeout": s3_timeout_s,
+        "request_timeout": s3_timeout_s,
+        "retry_strategy": pafs.AwsStandardS3RetryStrategy(max_attempts=S3_ATTEMPTS),
+    }
+    if s3_endpoint_url:
         endpoint = urlparse(s3_endpoint_url)
-        fs: pafs.FileSystem = pafs.S3FileSystem(
+        fs = pafs.S3FileSystem(
             endpoint_override=endpoint.netloc or endpoint.path,
             scheme="http" if endpoint.scheme == "http" else "https",
+            **limits,
         )
         root = base.removeprefix("s3://")
     else:
-        # honours AWS_ENDPOINT_URL, env credentials and region for s3://
-        fs, root = pafs.FileSystem.from_uri(base)
-    return Lake(fs, root.rstrip("/"), base, s3_endpoint_url)
+        # from_uri honours AWS_ENDPOINT_URL, env credentials and region; the same options again
+        # with the timeouts (its pickled form is the constructor's arguments)
+        resolved, root = pafs.FileSystem.from_uri(base)
+        options = resolved.__reduce__()[1][0]
+        fs = pafs.S3FileSystem(**{**options, **limits})
+    options = fs.__reduce__()[1][0]
+    region = options.get("region") or "us-east-1"
+    endpoint_name = s3_endpoint_url or options.get("endpoint_override") or f"https://s3.{region}.amazonaws.com"
+    return Lake(fs, root.rstrip("/"), base, s3_endpoint_url, s3_timeout_s, endpoint_name)
 
 
 def is_data_file(info: pafs.FileInfo) -> bool:
     return info.base_name.endswith(".parquet") and not info.base_name.startswith((".", "_"))
+
+
+def is_temp_file(name: str) -> bool:
+    """A local write in flight (or orphaned by a crash): `.<name>.<uuid>.tmp`."""
+    return name.startswith(".") and name.endswith(".tmp")
 
 
 def parallel(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:

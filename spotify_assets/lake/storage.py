@@ -3,7 +3,9 @@ table, list the stored weeks, write a file that is not a table (docs/architectur
 
 Every write is atomic (one PUT on S3; a hidden temporary file renamed into place on disk) and
 replaces the week's file, then deletes any other file in its folder: a rerun leaves one file per
-table and week. `spotify_assets.defs.io_manager.ParquetIOManager` maps Dagster partitions onto these.
+table and week. With `leases` a write first holds the week's lease (`lake/lease.py`), and only then
+are other hidden temporary files in the folder orphans to delete; without, they are left alone.
+`spotify_assets.defs.io_manager.ParquetIOManager` maps Dagster partitions onto these.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from spotify_assets.lake.conform import TableLike, conform, split_week_column, to_arrow
-from spotify_assets.lake.location import Lake, is_data_file, open_lake, parallel
+from spotify_assets.lake.lease import Leases, week_key
+from spotify_assets.lake.location import DEFAULT_S3_TIMEOUT_S, Lake, is_data_file, is_temp_file, open_lake, parallel
 from spotify_assets.lake.schemas import TABLE_SCHEMAS, WEEK_COLUMN
 
 PART_FILE = "part-0.parquet"
@@ -41,9 +44,25 @@ class MissingWeekError(FileNotFoundError):
     """A requested week of a table has not been materialized."""
 
 
-def _write_file(lake: Lake, directory: str, data: pa.Table, week: str | None) -> WrittenFile:
-    """Write `data` as the one data file of `directory`, then delete every other file there."""
+def _write_file(lake: Lake, directory: str, data: pa.Table, week: str | None, leases: Leases | None) -> WrittenFile:
+    """Write `data` as the one data file of `directory`, then delete every other file there (hidden
+    temporary files only when `leases` holds the folder's lease: otherwise one may be in flight)."""
     final = f"{directory}/{PART_FILE}"
+    key = week_key(week, directory.rsplit("/", 1)[-1])
+    if leases is not None:
+        leases.ensure(key)
+    with lake.errors("writing", final):
+        size = _write_data(lake, directory, final, data)
+        # the table folder of an unpartitioned table also holds week folders: only look at its own files
+        infos = lake.files(directory, recursive=week is not None)
+        stale = [i.path for i in infos if i.path != final and (leases is not None or not is_temp_file(i.base_name))]
+        if leases is not None:
+            leases.ensure(key)  # still ours: no other writer can own a temporary file here
+        lake.delete(stale)
+    return WrittenFile(week, lake.uri(final), data.num_rows, size)
+
+
+def _write_data(lake: Lake, directory: str, final: str, data: pa.Table) -> int:
     if lake.is_s3:
         # one PUT (or one completed multipart upload): the object appears atomically
         with lake.fs.open_output_stream(final) as out:
@@ -61,10 +80,7 @@ def _write_file(lake: Lake, directory: str, data: pa.Table, week: str | None) ->
             if os.path.exists(temp):
                 os.remove(temp)
             raise
-    # the table folder of an unpartitioned table also holds week folders: only look at its own files
-    stale = [i.path for i in lake.files(directory, recursive=week is not None) if i.path != final]
-    lake.delete(stale)
-    return WrittenFile(week, lake.uri(final), data.num_rows, size)
+    return size
 
 
 def write_week(
@@ -74,6 +90,8 @@ def write_week(
     table_data: TableLike,
     *,
     s3_endpoint_url: str | None = None,
+    s3_timeout_s: float = DEFAULT_S3_TIMEOUT_S,
+    leases: Leases | None = None,
 ) -> WrittenFile:
     """Write (replace) one week of `table`; `week=None` writes an unpartitioned table.
 
@@ -85,8 +103,10 @@ def write_week(
         if found:
             raise ValueError(f"table {table!r}: rows for week(s) {_show(found)} in an output for week {week!r}")
     data = conform(table, data)
-    lake = open_lake(base_uri, s3_endpoint_url)
-    return _write_file(lake, lake.dir(table, week), data, week)
+    lake = open_lake(base_uri, s3_endpoint_url, s3_timeout_s=s3_timeout_s)
+    if leases is not None:
+        leases.hold([week_key(week, table)])
+    return _write_file(lake, lake.dir(table, week), data, week, leases)
 
 
 def write_weeks(
@@ -96,6 +116,8 @@ def write_weeks(
     table_data: TableLike,
     *,
     s3_endpoint_url: str | None = None,
+    s3_timeout_s: float = DEFAULT_S3_TIMEOUT_S,
+    leases: Leases | None = None,
 ) -> list[WrittenFile]:
     """Write (replace) several weeks of `table` from one table with a `week` column.
 
@@ -126,9 +148,11 @@ def write_weeks(
         slices[entry["values"]] = data.slice(offset, entry["counts"])
         offset += entry["counts"]
 
-    lake = open_lake(base_uri, s3_endpoint_url)
+    lake = open_lake(base_uri, s3_endpoint_url, s3_timeout_s=s3_timeout_s)
+    if leases is not None:
+        leases.hold(week_key(w, table) for w in weeks)  # all before any write, in order
     return parallel(
-        lambda w: _write_file(lake, lake.dir(table, w), slices.get(w, data.slice(0, 0)), w),
+        lambda w: _write_file(lake, lake.dir(table, w), slices.get(w, data.slice(0, 0)), w, leases),
         list(weeks),
     )
 
@@ -140,13 +164,21 @@ def write_object(
     *,
     content_type: str | None = None,
     s3_endpoint_url: str | None = None,
+    s3_timeout_s: float = DEFAULT_S3_TIMEOUT_S,
+    leases: Leases | None = None,
 ) -> str:
     """Write (replace) one file that is not a table, e.g. a report image, at `<base>/<relative_path>`;
-    returns its URI. Atomic like the Parquet writes."""
-    lake = open_lake(base_uri, s3_endpoint_url)
+    returns its URI. Atomic like the Parquet writes; with `leases`, under the lease of the week its
+    path names (`.../week=<YYYY-MM-DD>/...`), if any."""
+    lake = open_lake(base_uri, s3_endpoint_url, s3_timeout_s=s3_timeout_s)
     path = f"{lake.root}/{relative_path.strip('/')}"
+    weeks = [p.removeprefix("week=") for p in relative_path.split("/") if p.startswith("week=")]
+    if leases is not None and weeks:
+        leases.hold([week_key(weeks[0], "")])
+        leases.ensure(week_key(weeks[0], ""))
     if lake.is_s3:
-        with lake.fs.open_output_stream(path, metadata={"Content-Type": content_type} if content_type else None) as out:
+        metadata = {"Content-Type": content_type} if content_type else None
+        with lake.errors("writing", path), lake.fs.open_output_stream(path, metadata=metadata) as out:
             out.write(data)
     else:
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -163,25 +195,27 @@ def _show(values: Iterable[Any], limit: int = 5) -> str:
     return ", ".join(repr(v) for v in shown[:limit]) + more
 
 
-def list_weeks(base_uri: str, table: str, *, s3_endpoint_url: str | None = None) -> list[str]:
+def list_weeks(
+    base_uri: str, table: str, *, s3_endpoint_url: str | None = None, s3_timeout_s: float = DEFAULT_S3_TIMEOUT_S
+) -> list[str]:
     """The weeks of `table` that hold at least one data file, sorted."""
-    lake = open_lake(base_uri, s3_endpoint_url)
+    lake = open_lake(base_uri, s3_endpoint_url, s3_timeout_s=s3_timeout_s)
     prefix = lake.dir(table) + "/week="
-    weeks = {
-        info.path[len(prefix) :].split("/", 1)[0]
-        for info in lake.files(lake.dir(table))
-        if info.path.startswith(prefix) and is_data_file(info)
-    }
-    return sorted(weeks)
+    with lake.errors("listing", lake.dir(table)):
+        infos = lake.files(lake.dir(table))
+    return sorted(
+        {i.path[len(prefix) :].split("/", 1)[0] for i in infos if i.path.startswith(prefix) and is_data_file(i)}
+    )
 
 
 def _read_dir(lake: Lake, table: str, week: str | None) -> pa.Table | None:
     directory = lake.dir(table, week)
-    files = sorted(i.path for i in lake.files(directory, recursive=week is not None) if is_data_file(i))
-    if not files:
-        return None
-    schema = TABLE_SCHEMAS.get(table)
-    parts = [_read_file(lake, f, schema) for f in files]
+    with lake.errors("reading", directory):
+        files = sorted(i.path for i in lake.files(directory, recursive=week is not None) if is_data_file(i))
+        if not files:
+            return None
+        schema = TABLE_SCHEMAS.get(table)
+        parts = [_read_file(lake, f, schema) for f in files]
     return parts[0] if len(parts) == 1 else pa.concat_tables(parts, promote_options="permissive")
 
 
@@ -210,13 +244,14 @@ def read_weeks(
     with_week: bool | None = None,
     missing: Literal["error", "skip"] = "error",
     s3_endpoint_url: str | None = None,
+    s3_timeout_s: float = DEFAULT_S3_TIMEOUT_S,
 ) -> pa.Table:
     """The rows of `weeks` of `table` as one arrow table.
 
     `with_week` (default: more than one week requested) appends the `week` column as a string.
     A week that was never written raises `MissingWeekError`, or is left out with `missing="skip"`.
     """
-    lake = open_lake(base_uri, s3_endpoint_url)
+    lake = open_lake(base_uri, s3_endpoint_url, s3_timeout_s=s3_timeout_s)
     with_week = len(weeks) > 1 if with_week is None else with_week
 
     def read(week: str) -> pa.Table | None:
@@ -241,9 +276,11 @@ def read_weeks(
     return pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
 
 
-def read_unpartitioned(base_uri: str, table: str, *, s3_endpoint_url: str | None = None) -> pa.Table:
+def read_unpartitioned(
+    base_uri: str, table: str, *, s3_endpoint_url: str | None = None, s3_timeout_s: float = DEFAULT_S3_TIMEOUT_S
+) -> pa.Table:
     """The whole of an unpartitioned table (the files directly in its folder)."""
-    lake = open_lake(base_uri, s3_endpoint_url)
+    lake = open_lake(base_uri, s3_endpoint_url, s3_timeout_s=s3_timeout_s)
     data = _read_dir(lake, table, None)
     if data is None:
         raise MissingWeekError(

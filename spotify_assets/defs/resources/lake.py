@@ -1,19 +1,55 @@
 """`LakeStorage`: where the lake is, as a resource. The IO manager writes every asset's output through
 it; assets that read other weeks (history, carry-forward, the report) or write files that are not
-their output (the report's PNG and Markdown) use it too, so both see the same lake."""
+their output (the report's PNG and Markdown) use it too, so both see the same lake.
+
+In a run it is also the run's writer identity (docs/decisions.md, decisions 35 and 36): it takes the
+lease of a week the first time the run writes to it, renews the leases from a heartbeat thread and
+releases them when the run ends; at set-up it cleans up after writers that died (their orphaned
+temporary files) and marks their runs failed in this Dagster instance.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Literal
 
 import dagster as dg
 import pyarrow as pa
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from spotify_assets.lake import storage
 from spotify_assets.lake.conform import TableLike
-from spotify_assets.lake.location import week_uri
+from spotify_assets.lake.lease import DEFAULT_TTL_S, Leases
+from spotify_assets.lake.lease_store import LeaseRecord, Owner, lease_store, utc
+from spotify_assets.lake.location import DEFAULT_S3_TIMEOUT_S, open_lake, week_uri
+from spotify_assets.lake.recovery import clean_on_take, recover
+
+# a run whose lease expired while it was in one of these never finished
+_UNFINISHED = {dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED}
+
+# One `Leases` per run and lake in this process, counted: Dagster sets up the `lake` resource and
+# the copy nested in the IO manager separately, and both must write as the same holder.
+_RUN_LEASES: dict[tuple[str, str], tuple[Leases, int]] = {}
+_RUN_LEASES_LOCK = threading.Lock()
+
+
+def report_dead_run(instance: dg.DagsterInstance | None, previous: LeaseRecord, log) -> None:
+    """Mark the run of an expired, unreleased lease failed, if this instance shows it unfinished."""
+    run = instance.get_run_by_id(previous.owner.run_id) if instance is not None else None
+    if run is None:
+        log.warning(f"took over the expired lease of {previous.key} from {previous.owner}: not a run of this instance")
+        return
+    if run.status in _UNFINISHED:
+        instance.report_run_failed(
+            run,
+            message=(
+                f"Marked failed by a later run: this run's lease of {previous.key} expired at "
+                f"{utc(previous.expires)} without being released, so its process ({previous.owner}) died or "
+                f"stalled. The weeks it was writing kept their previous files; materialize them again."
+            ),
+        )
+        log.warning(f"marked run {run.run_id} failed: its lease of {previous.key} expired unreleased")
 
 
 class LakeStorage(dg.ConfigurableResource):
@@ -24,13 +60,72 @@ class LakeStorage(dg.ConfigurableResource):
         default=None,
         description="S3-compatible endpoint (e.g. http://127.0.0.1:9000); defaults to AWS_ENDPOINT_URL.",
     )
+    s3_timeout_s: float = Field(
+        default=DEFAULT_S3_TIMEOUT_S, description="Connect and read timeout of every S3 request, in seconds."
+    )
+    lease_ttl_s: float = Field(
+        default=DEFAULT_TTL_S, description="A week's lease expires this long after its writer last renewed it."
+    )
+    lease_wait_s: float | None = Field(
+        default=None, description="How long a run waits for a week another run holds (default: the TTL)."
+    )
+    _leases: Leases | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if not context.run_id:
+            return
+        with _RUN_LEASES_LOCK:
+            key = (context.run_id, self.base_uri)
+            if key in _RUN_LEASES:
+                self._leases, users = _RUN_LEASES[key]
+                _RUN_LEASES[key] = (self._leases, users + 1)
+                return
+            self._leases = self._start_leases(context)
+            _RUN_LEASES[key] = (self._leases, 1)
+
+    def _start_leases(self, context: dg.InitResourceContext) -> Leases:
+        lake = open_lake(self.base_uri, self.s3_endpoint_url, s3_timeout_s=self.s3_timeout_s)
+        log = context.log
+
+        def report(key: str, previous: LeaseRecord | None) -> None:
+            if previous is not None and previous.owner.run_id != context.run_id:
+                report_dead_run(context.instance, previous, log)
+
+        leases = Leases(
+            lease_store(lake),
+            Owner.current(context.run_id),
+            where=lake.base_uri,
+            ttl_s=self.lease_ttl_s,
+            wait_s=self.lease_wait_s,
+            on_taken=clean_on_take(lake, report),
+        )
+        recovered = recover(lake, leases)
+        if recovered:
+            log.warning(f"cleaned up after dead writers of the lake: {', '.join(recovered)}")
+        leases.start_heartbeat()
+        return leases
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._leases is None:
+            return
+        with _RUN_LEASES_LOCK:
+            key = (context.run_id, self.base_uri)
+            leases, users = _RUN_LEASES.pop(key, (self._leases, 1))
+            if users > 1:
+                _RUN_LEASES[key] = (leases, users - 1)
+            else:
+                leases.close()
+            self._leases = None
 
     def uri(self, table: str, week: str | None = None) -> str:
         """The folder URI of one week of `table`, or of the whole table."""
         return week_uri(self.base_uri, table, week)
 
+    def _where(self) -> dict:
+        return {"s3_endpoint_url": self.s3_endpoint_url, "s3_timeout_s": self.s3_timeout_s}
+
     def list_weeks(self, table: str) -> list[str]:
-        return storage.list_weeks(self.base_uri, table, s3_endpoint_url=self.s3_endpoint_url)
+        return storage.list_weeks(self.base_uri, table, **self._where())
 
     def read_weeks(
         self,
@@ -40,20 +135,18 @@ class LakeStorage(dg.ConfigurableResource):
         with_week: bool | None = None,
         missing: Literal["error", "skip"] = "error",
     ) -> pa.Table:
-        return storage.read_weeks(
-            self.base_uri, table, weeks, with_week=with_week, missing=missing, s3_endpoint_url=self.s3_endpoint_url
-        )
+        return storage.read_weeks(self.base_uri, table, weeks, with_week=with_week, missing=missing, **self._where())
 
     def read_unpartitioned(self, table: str) -> pa.Table:
-        return storage.read_unpartitioned(self.base_uri, table, s3_endpoint_url=self.s3_endpoint_url)
+        return storage.read_unpartitioned(self.base_uri, table, **self._where())
 
     def write_week(self, table: str, week: str | None, data: TableLike) -> storage.WrittenFile:
-        return storage.write_week(self.base_uri, table, week, data, s3_endpoint_url=self.s3_endpoint_url)
+        return storage.write_week(self.base_uri, table, week, data, leases=self._leases, **self._where())
 
     def write_weeks(self, table: str, weeks: Sequence[str], data: TableLike) -> list[storage.WrittenFile]:
-        return storage.write_weeks(self.base_uri, table, weeks, data, s3_endpoint_url=self.s3_endpoint_url)
+        return storage.write_weeks(self.base_uri, table, weeks, data, leases=self._leases, **self._where())
 
     def write_object(self, relative_path: str, data: bytes, *, content_type: str | None = None) -> str:
         return storage.write_object(
-            self.base_uri, relative_path, data, content_type=content_type, s3_endpoint_url=self.s3_endpoint_url
+            self.base_uri, relative_path, data, content_type=content_type, leases=self._leases, **self._where()
         )
