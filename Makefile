@@ -41,10 +41,14 @@ lock: | $(UV)
 INSTANCE_CONFIG := $(DAGSTER_HOME)/dagster.yaml
 
 # The local instance: SQLite storage in DAGSTER_HOME, telemetry off, one `spotify_api` slot.
-# Written once; edit it there (it is never overwritten).
-$(INSTANCE_CONFIG):
+# Written once; edit it there (it is never overwritten). Its SQLite databases (runs, event log,
+# schedules) are created here, once: two runs started together on a fresh DAGSTER_HOME would
+# otherwise both create the same schema, and one of them fails. Needs the venv (order-only: a newer
+# install does not rewrite the file).
+$(INSTANCE_CONFIG): | $(RUN_STAMP)
 	mkdir -p $(@D)
 	cp scripts/dagster.yaml $@
+	$(VENV)/bin/dagster instance migrate >/dev/null || { rm -f $@; exit 1; }
 
 ## Materialize every recorded sample week in one run and print a summary.
 run: $(RUN_STAMP) | $(INSTANCE_CONFIG)
