@@ -17,6 +17,7 @@ reader's: hosts' clocks must agree to well within the TTL.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -25,6 +26,7 @@ from dataclasses import replace
 from spotify_assets.lake.lease_store import LeaseRecord, LeaseStore, Owner, utc
 
 DEFAULT_TTL_S = 120.0
+log = logging.getLogger(__name__)
 
 
 def week_key(week: str | None, table: str) -> str:
@@ -79,11 +81,16 @@ class Leases:
         for key in sorted(set(keys)):
             if key in self._lost:
                 self.ensure(key)
-            deadline = self.clock() + self.wait_s
+            deadline, told = self.clock() + self.wait_s, False
             # not under the lock while waiting: the heartbeat must keep renewing the others
             while (holder := self.try_take(key)) is not None:
                 if self.clock() >= deadline:
                     raise LeaseHeldError(self._held_message(holder))
+                if not told:
+                    log.warning(
+                        "waiting up to %g s for %s of %s, held by %s", self.wait_s, key, self.where, holder.owner
+                    )
+                    told = True
                 self.sleep(self.poll_s)
 
     def try_take(self, key: str) -> LeaseRecord | None:
