@@ -6,6 +6,7 @@ survives and `playlists` can be rebuilt from the raw zone alone.
 """
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -26,8 +27,21 @@ def paging_key(playlist: Mapping[str, Any]) -> str | None:
     return None
 
 
+# A lone UTF-16 surrogate (JSON text "\ud800" without its pair) decodes to a code point that UTF-8,
+# hence a Parquet string, cannot hold. It only ever sits inside a JSON string, where its escape is
+# the same value: json.loads gives it back, so the raw zone stays lossless.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON, non-ASCII text kept as UTF-8; lone surrogates, which UTF-8 cannot encode, as escapes."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def valid_text(value: str | None) -> str | None:
+    """`value` with every lone surrogate replaced by U+FFFD, so that it can be stored as UTF-8."""
+    return _SURROGATE.sub("\ufffd", value) if value else value
 
 
 def raw_table(snapshots: Iterable[PlaylistSnapshot]) -> pa.Table:
@@ -38,7 +52,7 @@ def raw_table(snapshots: Iterable[PlaylistSnapshot]) -> pa.Table:
         entries: Sequence[Any] = snap.items or [None]
         for index, entry in enumerate(entries):
             columns["playlist_id"].append(snap.playlist_id)
-            columns["snapshot_id"].append(snap.snapshot_id)
+            columns["snapshot_id"].append(valid_text(snap.snapshot_id))
             columns["extracted_at"].append(snap.extracted_at)
             columns["position"].append(index + 1 if snap.items else None)
             columns["item_json"].append(_dumps(entry) if snap.items else None)

@@ -1,4 +1,4 @@
-"""`playlists`, `songs`, `albums`, `artists`: the curated weekly tables, from one parse of raw."""
+"""`playlists`, `songs`, `albums`, `artists` and `rejected_items`: the curated weekly tables, from one parse of raw."""
 
 import dagster as dg
 import pyarrow as pa
@@ -19,11 +19,17 @@ TABLES = {
     "'1998' becomes 1998-01-01; the precision is kept), total tracks and the album's artists.",
     "artists": "One row per artist seen in the week, as a track artist or an album artist, with "
     "the open.spotify.com link.",
+    "rejected_items": "One row per raw item of the week whose fields cannot be typed as the data contract "
+    'says (e.g. duration_ms "abc", 215000.7 or NaN, a track that is not an object, an empty artists list): '
+    "playlist_id, position, the reason naming the field and the value sent, and the item's JSON. The item "
+    "stays in raw_playlist and is left out of songs, albums and artists (counted in playlists.items_skipped); "
+    "the warning check no_rejected_items counts them. Once the transform accepts it, materialize the week "
+    "again: the tables are rebuilt from raw.",
 }
 
 
 def build_lake_tables(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    """`playlists`, `songs`, `albums` and `artists` over `partitions`."""
+    """`playlists`, `songs`, `albums`, `artists` and `rejected_items` over `partitions`."""
 
     @dg.multi_asset(
         outs={
@@ -41,7 +47,8 @@ def build_lake_tables(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinitio
         check_specs=[spec for name in TABLES for spec in check_specs(name, partitions)],
     )
     def lake_tables(context: dg.AssetExecutionContext, raw_playlist: pa.Table):
-        """Parses each raw week once and builds the four curated tables from it."""
+        """Parses each raw week once and builds the curated tables from it; items that cannot be typed
+        go to `rejected_items` instead of failing the week."""
         weeks = context.partition_keys
         built, outcomes = {}, {}
         for week, raw in split_weeks(raw_playlist, weeks).items():
