@@ -71,3 +71,19 @@ def test_make_run_entry_point_prints_the_summary_and_is_rerun_safe(tmp_path):
     second = subprocess.run(command, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert second.returncode == 0
     assert {p: p.read_bytes() for p in sorted(lake.rglob("*.parquet"))} == before
+
+
+def test_make_run_names_a_week_folder_that_is_not_a_monday(tmp_path):
+    (tmp_path / "replay" / "2026-08-18").mkdir(parents=True)  # a Tuesday
+
+    result = subprocess.run(
+        [sys.executable, "-m", "spotify_assets.cli.run"],
+        env=_env(tmp_path, SPOTIFY_REPLAY_DIR=str(tmp_path / "replay")),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 1
+    assert "week folder 2026-08-18 is a Tuesday; weeks are keyed by their Monday (2026-08-17)" in result.stderr
+    assert "no week folders" not in result.stderr
