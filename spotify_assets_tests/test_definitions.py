@@ -16,7 +16,7 @@ from spotify_assets.defs.partitions import build_weekly_partitions
 weekly_partitions = build_weekly_partitions()
 
 ROOT = Path(__file__).resolve().parents[1]
-ALL_TABLES = {"raw_playlist", "playlists", "songs", "albums", "artists"}
+ALL_TABLES = {"raw_playlist", "playlists", "songs", "albums", "artists", "rejected_items"}
 
 
 def _dg(*args: str, home: Path) -> subprocess.CompletedProcess:

@@ -14,7 +14,7 @@ from spotify_assets.lake.schemas import TABLE_SCHEMAS
 from spotify_assets.settings import SAMPLE_DATA_DIR
 from spotify_assets_tests.conftest import SAMPLE_WEEKS, run_weeks
 
-TABLES = ["raw_playlist", "playlists", "songs", "albums", "artists"]
+TABLES = ["raw_playlist", "playlists", "songs", "albums", "artists", "rejected_items"]
 
 
 def _files(lake: Path) -> list[str]:
@@ -52,7 +52,7 @@ def test_two_weeks_in_one_run_write_every_table_and_check_each_week(lake_env):
         by_check.setdefault((evaluation.asset_key.to_user_string(), evaluation.check_name), []).append(
             evaluation.partition
         )
-    assert len(by_check) == 11
+    assert len(by_check) == 17
     assert all(sorted(weeks) == SAMPLE_WEEKS[:2] for weeks in by_check.values())
 
     materializations = {
@@ -211,3 +211,95 @@ def test_unseen_replay_dir_with_list_wrapped_real_responses_and_2026_files(lake_
         assert (playlists["d" * 22]["songs_kept"], playlists["d" * 22]["items_skipped"]) == (1, 2)
         albums = {a["album_id"]: a for a in pq.read_table(lake / f"albums/week={week}/part-0.parquet").to_pylist()}
         assert str(albums["b" * 22]["release_date"]) == "1998-01-01"
+
+
+def _edit_replay(path: Path, edit) -> None:
+    playlist = json.loads(gzip.decompress(path.read_bytes()))
+    edit(playlist)
+    # json.dumps writes NaN as NaN and a lone surrogate as its escape, as a source would send them
+    path.write_bytes(gzip.compress(json.dumps(playlist).encode()))
+
+
+def _songs_at(entries: list, key: str, count: int) -> list[int]:
+    """Indices of the first `count` entries that are songs (not null, local or an episode)."""
+    found = [
+        i
+        for i, e in enumerate(entries)
+        if isinstance(e.get(key), dict) and e[key].get("type", "track") == "track" and not e[key].get("is_local")
+    ]
+    return found[:count]
+
+
+def test_items_that_cannot_be_typed_are_quarantined_and_the_week_lands(lake_env, tmp_path):
+    week = SAMPLE_WEEKS[0]
+    replay = _copy_weeks(tmp_path, [week])
+    pulse, drive = "73OIfWm88pnXik7w7OOp69", "miRIPuS4pf5LGVdx16mNJn"  # 2026 shape, legacy shape
+    injected: dict[tuple[str, int], str] = {}  # (playlist, position) -> the expected reason
+    landed: dict[str, int] = {}
+
+    def break_pulse(playlist):
+        entries = playlist["items"]["items"]
+        a, b, c, d = _songs_at(entries, "item", 4)
+        entries[a]["item"]["duration_ms"] = "abc"
+        entries[b]["item"]["duration_ms"] = float("nan")
+        entries[c]["item"]["artists"] = []
+        entries[d]["item"]["name"] = "Caf\ud800"
+        injected[(pulse, a + 1)] = 'item.duration_ms is "abc", not a whole number of milliseconds'
+        injected[(pulse, b + 1)] = "item.duration_ms is NaN, not a whole number of milliseconds"
+        injected[(pulse, c + 1)] = "item.artists is [], not a list of at least one artist"
+        landed[pulse] = d + 1
+
+    def break_drive(playlist):
+        entries = playlist["tracks"]["items"]
+        a, b = _songs_at(entries, "track", 2)
+        entries[a]["track"]["duration_ms"] = 215000.7
+        entries[b]["track"] = "spotify:track:4uLU6hMCjMI75M1A2tKUQC"
+        injected[(drive, a + 1)] = "track.duration_ms is 215000.7, not a whole number of milliseconds"
+        injected[(drive, b + 1)] = 'track is "spotify:track:4uLU6hMCjMI75M1A2tKUQC", not a track object or null'
+
+    clean_settings = lake_env(SPOTIFY_REPLAY_DIR=str(_copy_weeks(tmp_path / "clean", [week])))
+    assert run_weeks(build_definitions(clean_settings), week).success
+    clean_songs = pq.read_table(Path(clean_settings.lake) / f"songs/week={week}/part-0.parquet").to_pylist()
+
+    _edit_replay(replay / week / f"{pulse}.json.gz", break_pulse)
+    _edit_replay(replay / week / f"{drive}.json.gz", break_drive)
+    settings = lake_env(SPOTIFY_ASSETS_LAKE=str(tmp_path / "broken-lake"), SPOTIFY_REPLAY_DIR=str(replay))
+    result = run_weeks(build_definitions(settings), week)
+    assert result.success
+    lake = Path(settings.lake)
+
+    def read(table):
+        return pq.read_table(lake / f"{table}/week={week}/part-0.parquet")
+
+    rejected = read("rejected_items")
+    assert rejected.schema == TABLE_SCHEMAS["rejected_items"]
+    assert {(r["playlist_id"], r["position"]): r["reason"] for r in rejected.to_pylist()} == injected
+    raw = {(r["playlist_id"], r["position"]): r["item_json"] for r in read("raw_playlist").to_pylist()}
+    for row in rejected.to_pylist():
+        assert row["item_json"] == raw[(row["playlist_id"], row["position"])]  # raw still holds it, verbatim
+    assert '"name":"Caf\\ud800"' in raw[(pulse, landed[pulse])]
+
+    songs = read("songs").to_pylist()
+    keys = [(s["playlist_id"], s["position"]) for s in songs]
+    assert not set(injected) & set(keys)
+    # every other song of those playlists (and of the week) landed as in the clean run
+    assert keys == [
+        (s["playlist_id"], s["position"]) for s in clean_songs if (s["playlist_id"], s["position"]) not in injected
+    ]
+    (surrogate,) = [s for s in songs if (s["playlist_id"], s["position"]) == (pulse, landed[pulse])]
+    assert surrogate["song_name"] == "Caf\ufffd"
+
+    evaluations = {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in result.get_asset_check_evaluations()
+        if e.partition == week
+    }
+    warning = evaluations[("rejected_items", "no_rejected_items")]
+    assert not warning.passed and not warning.blocking
+    assert warning.description.startswith(f"5 raw items rejected, on playlists {pulse}, {drive}:")
+    assert warning.metadata["failing_rows"].value == 5
+    assert len(warning.metadata["examples"].value) == 5
+    # the blocking checks (keys, songs -> albums/artists) hold; the renamed song may warn as a conflict
+    failed = {k for k, e in evaluations.items() if not e.passed}
+    assert failed <= {("rejected_items", "no_rejected_items"), ("songs", "track_payloads_agree")}
+    assert all(evaluations[(table, "unique_key")].passed for table in TABLES)

@@ -26,7 +26,7 @@ def test_clean_week_passes_every_rule():
     raw = _week(f.entry(f.track("s1", "a", [A1], ALBUM), legacy=False))
     outcomes = week_outcomes(week_tables(raw)) + raw_outcomes(raw)
     assert [(o.rule.table, o.rule.name) for o in outcomes if not o.passed] == []
-    assert len(outcomes) == 11
+    assert len(outcomes) == 17
 
 
 def test_duplicate_key_and_dangling_album_fail_blocking_rules():
@@ -79,3 +79,32 @@ def test_item_count_must_match_total():
     raw = _week(f.entry(f.track("s1", "a", [A1], ALBUM), legacy=False), total=120)
     outcome = _by_name(raw_outcomes(raw))[("raw_playlist", "item_count_matches_total")]
     assert not outcome.passed and "1 stored, total 120" in outcome.metadata["examples"][0]
+
+
+def test_rejected_items_unparsed_added_at_and_conflicting_payloads_warn():
+    other_album = {**ALBUM, "total_tracks": 3}
+    raw = _week(
+        f.entry(f.track("s1", "a", [A1], ALBUM), legacy=False, added_at="not a date"),
+        f.entry(f.track("s2", "b", [A1], ALBUM, duration_ms="abc"), legacy=False),
+        f.entry(f.track("s1", "a (remastered)", [A1], other_album), legacy=False),
+    )
+    outcomes = _by_name(week_outcomes(week_tables(raw)))
+    failed = {key for key, outcome in outcomes.items() if not outcome.passed}
+    assert failed == {
+        ("rejected_items", "no_rejected_items"),
+        ("songs", "added_at_parses"),
+        ("songs", "track_payloads_agree"),
+        ("albums", "album_payloads_agree"),
+    }
+    assert not any(outcomes[key].rule.blocking for key in failed)
+    rejected = outcomes[("rejected_items", "no_rejected_items")]
+    assert rejected.description.startswith("1 raw items rejected, on playlists pl1: each is kept in raw_playlist")
+    assert "materialize the week's lake tables again" in rejected.description
+    assert rejected.metadata["examples"] == [
+        str(("pl1", 2, 'item.duration_ms is "abc", not a whole number of milliseconds'))
+    ]
+    assert outcomes[("songs", "added_at_parses")].metadata["examples"] == [str(("pl1", 1, "not a date"))]
+    assert outcomes[("albums", "album_payloads_agree")].metadata["ids"] == ["alb1"]
+    assert "alb1" in outcomes[("albums", "album_payloads_agree")].description
+    assert outcomes[("songs", "track_payloads_agree")].metadata["examples"] == ["s1 on playlists pl1"]
+    assert "(playlist_id, position)" in outcomes[("albums", "album_payloads_agree")].rule.description

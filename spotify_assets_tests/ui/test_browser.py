@@ -27,7 +27,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = ROOT / "test-artifacts"
 TIMEOUT_MS = 60_000
-TABLES = ["raw_playlist", "playlists", "songs", "albums", "artists"]
+TABLES = ["raw_playlist", "playlists", "songs", "albums", "artists", "rejected_items"]
 LAKE_GROUP = TABLES[1:]  # raw_playlist is in the ingest group
 
 

@@ -5,7 +5,7 @@ import pyarrow.parquet as pq
 from spotify_assets_tests.ui.conftest import UiLake
 from spotify_assets_tests.ui.dagster_dev import LOCATION, DagsterDev
 
-TABLES = ["albums", "artists", "playlists", "raw_playlist", "songs"]
+TABLES = ["albums", "artists", "playlists", "raw_playlist", "rejected_items", "songs"]
 UI_METADATA = {"dagster/row_count", "dagster/column_schema", "preview"}
 
 
