@@ -29,9 +29,10 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
+from spotify_assets.lake.items import ITEM_SCHEMA
 from spotify_assets.lake.location import week_uri
 from spotify_assets.lake.storage import read_weeks, write_week
-from spotify_assets.lake.transform import ITEM_SCHEMA, week_tables
+from spotify_assets.lake.transform import week_tables
 
 FLOOR_PARSE = pa_json.ParseOptions(explicit_schema=ITEM_SCHEMA, unexpected_field_behavior="ignore")
 FLOOR_READ = pa_json.ReadOptions(block_size=1 << 24)

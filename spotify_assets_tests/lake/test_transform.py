@@ -9,10 +9,11 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from spotify_assets.lake.items import RawDataError
 from spotify_assets.lake.raw_records import raw_table, snapshots_from_raw
 from spotify_assets.lake.schemas import ALBUMS, ARTISTS, PLAYLISTS, REJECTED_ITEMS, SONGS
 from spotify_assets.lake.snapshots import PlaylistSnapshot
-from spotify_assets.lake.transform import RawDataError, parse_release_dates, parse_timestamps, week_tables
+from spotify_assets.lake.transform import parse_release_dates, parse_timestamps, week_tables
 from spotify_assets_tests import factories as f
 
 REAL = Path(__file__).parents[1] / "fixtures" / "real_responses"
@@ -180,12 +181,12 @@ def test_a_week_mixing_both_shapes_reads_each_entry_from_its_own_key():
 
 def test_big_weeks_parsed_in_slices_and_chunks_give_the_same_tables(monkeypatch, edge_week):
     """The parse runs per slice of raw JSON and per Parquet chunk; rows must stay aligned."""
-    import spotify_assets.lake.transform as transform
+    import spotify_assets.lake.items as items
 
     other = f.snapshot("pl2", [f.entry(SONG_B, legacy=True), f.entry(SONG_A, legacy=True)] * 5, legacy=True)
     raw = raw_table([edge_week, other])
     whole = week_tables(raw)
-    monkeypatch.setattr(transform, "_SLICE_BYTES", 1500)  # a few items per slice
+    monkeypatch.setattr(items, "_SLICE_BYTES", 1500)  # a few items per slice
     chunked = pa.concat_tables([raw.slice(0, 3), raw.slice(3, 1), raw.slice(4)])
     assert chunked["item_json"].num_chunks == 3
     pieces = week_tables(chunked)
@@ -295,12 +296,12 @@ def test_a_lone_surrogate_lands_as_u_fffd_and_raw_keeps_its_escape():
 
 
 def test_many_bad_items_in_big_chunked_weeks_are_each_found(monkeypatch):
-    import spotify_assets.lake.transform as transform
+    import spotify_assets.lake.items as items
 
     entries = [f.entry(GOOD if i % 7 else _bad(duration_ms=f"x{i}"), legacy=False) for i in range(60)]
     raw = raw_table([f.snapshot("pl1", entries, legacy=False)])
     whole = week_tables(raw)
-    monkeypatch.setattr(transform, "_SLICE_BYTES", 5000)
+    monkeypatch.setattr(items, "_SLICE_BYTES", 5000)
     pieces = week_tables(pa.concat_tables([raw.slice(0, 25), raw.slice(25)]))
     expected = [i + 1 for i in range(60) if i % 7 == 0]
     for tables in (whole, pieces):

@@ -5,8 +5,9 @@ import pyarrow as pa
 
 from spotify_assets.defs.assets.common import OWNERS, SINGLE_RUN, join_weeks, split_weeks
 from spotify_assets.defs.checks import check_specs, emit
+from spotify_assets.lake.items import RawDataError
 from spotify_assets.lake.rules import week_outcomes
-from spotify_assets.lake.transform import RawDataError, week_tables
+from spotify_assets.lake.transform import week_tables
 
 TABLES = {
     "playlists": "One row per followed playlist and week: name, owner, description, followers "
