@@ -43,6 +43,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "raw_playlist", "item_count_matches_total", "Each playlist's stored items equal the `total` Spotify reported."
     ),
+    Rule(
+        "raw_playlist",
+        "all_playlists_extracted",
+        "Every playlist asked for was extracted that week; a missing one is listed with its reason and fix.",
+    ),
     Rule("songs", "albums_exist", "Every songs.album_id is in the week's albums.", blocking=True),
     Rule("songs", "artists_exist", "Every id in songs.artist_ids is in the week's artists.", blocking=True),
     Rule("songs", "duration_positive", "duration_ms > 0 on every song."),
@@ -51,6 +56,34 @@ RULES: tuple[Rule, ...] = (
         "albums",
         "release_date_valid",
         "Every release date parses at its precision and is not after the day the week's snapshot was taken.",
+    ),
+    Rule(
+        "rejected_items",
+        "no_rejected_items",
+        "No raw item of the week was rejected. A rejected item's fields cannot be typed as the contract says "
+        '(e.g. duration_ms "abc", an empty artists list): it stays in raw_playlist, is left out of songs, albums '
+        "and artists, and gets a rejected_items row with its reason. Once the transform accepts it, materialize "
+        "the week's lake tables again: they are rebuilt from raw.",
+    ),
+    Rule(
+        "songs",
+        "added_at_parses",
+        "Every added_at that was sent parses as a timestamp; one that does not is stored null (raw keeps it).",
+    ),
+    Rule(
+        "songs",
+        "track_payloads_agree",
+        "Every song of the week with the same song_id carries the same track (name, duration, explicit, ISRC, URL, "
+        "album, artists; popularity may move between fetches; a field one payload leaves out is no conflict). Each "
+        "songs row keeps its own values.",
+    ),
+    Rule(
+        "albums",
+        "album_payloads_agree",
+        "Every song of the week with the same album_id carries the same album (name, type, release date and "
+        "precision, total tracks, URL, artists; a field one payload leaves out is no conflict). Where they differ, "
+        "the album's row is the first by "
+        "(playlist_id, position).",
     ),
 )
 RULES_BY_KEY = {(rule.table, rule.name): rule for rule in RULES}
@@ -121,10 +154,57 @@ def snapshot_date(tables: WeekTables) -> date | None:
     return latest.date() if latest is not None else None
 
 
+def quarantine_outcomes(tables: WeekTables) -> list[Outcome]:
+    """The warnings on what the transform left out or could not type: rejected items, unparsed
+    `added_at` values, ids sent with conflicting payloads."""
+    rejected = tables.rejected_items
+    playlists = sorted(set(rejected["playlist_id"].to_pylist()))
+    outcomes = [
+        _outcome(
+            "rejected_items",
+            "no_rejected_items",
+            rejected.num_rows,
+            f"raw items rejected, on playlists {', '.join(playlists)}: each is kept in raw_playlist, left out of "
+            "songs, albums and artists, and listed in rejected_items with its reason. Once the transform accepts "
+            "them, materialize the week's lake tables again (they are rebuilt from raw).",
+            [
+                (row["playlist_id"], row["position"], row["reason"])
+                for row in rejected.select(["playlist_id", "position", "reason"]).slice(0, SAMPLE).to_pylist()
+            ],
+            playlists=playlists,
+        ),
+        _outcome(
+            "songs",
+            "added_at_parses",
+            len(tables.unparsed_added_at),
+            "songs whose added_at does not parse: stored null, raw_playlist keeps the value sent",
+            tables.unparsed_added_at,
+        ),
+    ]
+    for table, name, conflicts, what in (
+        ("songs", "track_payloads_agree", tables.conflicting_tracks, "track ids"),
+        ("albums", "album_payloads_agree", tables.conflicting_albums, "album ids"),
+    ):
+        outcomes.append(
+            _outcome(
+                table,
+                name,
+                len(conflicts),
+                f"{what} sent with conflicting payloads this week: {', '.join(conflicts)}",
+                [f"{key} on playlists {', '.join(where)}" for key, where in conflicts.items()],
+                ids=sorted(conflicts),
+            )
+        )
+    return outcomes
+
+
 def week_outcomes(tables: WeekTables) -> list[Outcome]:
     """Every table rule on one week of curated tables."""
     songs, albums, artists = tables.songs, tables.albums, tables.artists
-    outcomes = [unique_key(name, getattr(tables, name)) for name in ("playlists", "songs", "albums", "artists")]
+    outcomes = [
+        unique_key(name, getattr(tables, name))
+        for name in ("playlists", "songs", "albums", "artists", "rejected_items")
+    ]
 
     album_ids = songs["album_id"].combine_chunks()
     dangling_albums = (
@@ -191,10 +271,30 @@ def week_outcomes(tables: WeekTables) -> list[Outcome]:
     outcomes.append(
         _outcome("albums", "release_date_valid", len(bad_dates), "albums with an invalid release date", bad_dates)
     )
-    return outcomes
+    return outcomes + quarantine_outcomes(tables)
 
 
-def raw_outcomes(raw: pa.Table) -> list[Outcome]:
-    """Every raw-zone rule on one week of `raw_playlist` rows."""
+def all_playlists_extracted(missing: dict[str, str] | None = None) -> Outcome:
+    """Warns when the source failed on some playlists of the week and the others were stored:
+    `missing` maps each missing playlist id to its reason (which names the playlist and the fix)."""
+    missing = dict(missing or {})
+    rule = RULES_BY_KEY[("raw_playlist", "all_playlists_extracted")]
+    metadata: dict[str, Any] = {"missing_playlists": sorted(missing), "reasons": missing}
+    if not missing:
+        return Outcome(rule, passed=True, description="ok", metadata=metadata)
+    listing = "\n".join(f"- {pid}: {reason}" for pid, reason in missing.items())
+    return Outcome(
+        rule,
+        passed=False,
+        description=f"{len(missing)} playlists are missing from this week (the others were stored). Fix each "
+        "cause below, then materialize the week again: only the missing playlists are fetched (live, while "
+        f"the week is within max_week_age_days).\n{listing}",
+        metadata=metadata,
+    )
+
+
+def raw_outcomes(raw: pa.Table, missing: dict[str, str] | None = None) -> list[Outcome]:
+    """Every raw-zone rule on one week of `raw_playlist` rows; `missing`: the playlists the source
+    failed on that week, with their reasons."""
     items = raw.filter(pc.is_valid(raw["position"]))
-    return [unique_key("raw_playlist", items), item_count_matches_total(raw)]
+    return [unique_key("raw_playlist", items), item_count_matches_total(raw), all_playlists_extracted(missing)]
