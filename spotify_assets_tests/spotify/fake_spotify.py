@@ -472,19 +472,21 @@ def make_entry(pid: str, i: int) -> dict[str, Any]:
         _artist(f"Ar{i % 17:04d}", f"Artist {i % 17}"),
         _artist(f"Ar{(i + 5) % 17:04d}", f"Artist {(i + 5) % 17}"),
     ]
+    # three tracks per album, each carrying the same album object (as Spotify sends it)
+    a = i // 3
     album = {
         "id": alid,
-        "name": f"Album {i // 3}",
+        "name": f"Album {a}",
         "album_type": "album",
-        "release_date": "1998" if i % 4 == 0 else "2024-03-01",
-        "release_date_precision": "year" if i % 4 == 0 else "day",
+        "release_date": "1998" if a % 4 == 0 else "2024-03-01",
+        "release_date_precision": "year" if a % 4 == 0 else "day",
         "total_tracks": 12,
         "images": [{"url": "https://i.scdn.co/image/a", "height": 300, "width": 300}],
         "uri": f"spotify:album:{alid}",
         "href": f"https://api.spotify.com/v1/albums/{alid}",
         "type": "album",
         "external_urls": {"spotify": f"https://open.spotify.com/album/{alid}"},
-        "artists": artists[:1],
+        "artists": [_artist(f"Ar{a % 17:04d}", f"Artist {a % 17}")],
         "available_markets": MARKETS,
     }
     track = {
