@@ -189,4 +189,9 @@ class Leases:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        self.release()
+        try:
+            self.release()
+        except Exception as error:  # e.g. the store is unreachable: the leases expire by themselves
+            log.warning(
+                "could not release the leases %s of %s (%s); they expire unrenewed", self.held(), self.where, error
+            )
