@@ -75,10 +75,10 @@ def empty_view_sql(table: str) -> str:
     return f"CREATE OR REPLACE VIEW {_quote_ident(table)} AS SELECT {', '.join(columns)} WHERE false"
 
 
-def _table_status(con: duckdb.DuckDBPyConnection, table: str) -> TableStatus:
-    weeks, rows = con.execute(
-        f"SELECT count(DISTINCT {_quote_ident(WEEK_COLUMN)}), count(*) FROM {_quote_ident(table)}"
-    ).fetchone()
+def _table_status(con: duckdb.DuckDBPyConnection, lake: str, table: str) -> TableStatus:
+    """The weeks stored (a week with an empty file counts: e.g. no rejected item that week) and the rows."""
+    weeks = len({path.parent.name for path in data_files(lake, table)})
+    (rows,) = con.execute(f"SELECT count(*) FROM {_quote_ident(table)}").fetchone()
     return TableStatus(table, partitions=weeks, rows=rows)
 
 
@@ -108,7 +108,7 @@ def refresh_catalog(
                     con.execute(empty_view_sql(table))
                 else:
                     continue
-                statuses.append(_table_status(con, table))
+                statuses.append(_table_status(con, lake, table))
         # a write-ahead log left by a crashed writer would be replayed into the new file
         Path(f"{target}.wal").unlink(missing_ok=True)
         os.replace(temp, target)

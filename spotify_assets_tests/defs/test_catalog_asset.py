@@ -62,10 +62,10 @@ def test_the_weekly_job_ends_with_a_duckdb_catalog_of_every_week(sample_lake):
     assert tables["songs"]["rows"] == 2796 and tables["playlists"]["rows"] == 36
     assert "| `songs` | 12 | 2796 |" in metadata["summary"].value
 
-    # nothing stored for the catalog itself: it returns a MaterializeResult, not data
-    assert sorted(p.name for p in Path(settings.lake).iterdir()) == sorted(
-        [*TABLES, "reports"]
-    )  # weekly_report's files
+    # nothing stored for the catalog itself: it returns a MaterializeResult, not data; beside the
+    # tables, weekly_report's files and the week leases' folder, empty once the run is over
+    assert sorted(p.name for p in Path(settings.lake).iterdir()) == sorted([*TABLES, "reports", "_leases"])
+    assert not list((Path(settings.lake) / "_leases").iterdir())
     assert Path(settings.catalog_path) == Path(settings.lake).parent / "catalog.duckdb"
 
 
