@@ -28,6 +28,10 @@ class LakeUnreachableError(OSError):
     """The lake's S3 endpoint did not answer within the timeout, or refused the connection."""
 
 
+class LakeBucketMissingError(FileNotFoundError):
+    """The lake's S3 bucket does not exist."""
+
+
 def is_s3_uri(base_uri: str) -> bool:
     return base_uri.startswith("s3://")
 
@@ -109,8 +113,8 @@ class Lake:
         if not self.is_s3:
             yield
             return
+        from botocore.exceptions import ClientError, HTTPClientError
         from botocore.exceptions import ConnectionError as BotoConnectionError
-        from botocore.exceptions import HTTPClientError
 
         try:
             yield
@@ -118,10 +122,24 @@ class Lake:
             raise
         except (BotoConnectionError, HTTPClientError) as error:
             raise LakeUnreachableError(self._unreachable(action, path, error)) from error
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "NoSuchBucket":
+                raise
+            raise LakeBucketMissingError(self._no_bucket(action, path)) from error
         except OSError as error:
+            if "NO_SUCH_BUCKET" in str(error):
+                raise LakeBucketMissingError(self._no_bucket(action, path)) from error
             if not any(sign in str(error) for sign in _UNREACHABLE):
                 raise
             raise LakeUnreachableError(self._unreachable(action, path, error)) from error
+
+    def _no_bucket(self, action: str, path: str) -> str:
+        bucket = path.split("/", 1)[0]
+        return (
+            f"the lake's bucket {bucket!r} does not exist at {self.endpoint} (while {action} "
+            f"{self.uri(path)}). Create it (the stack's lake bucket: docs/deploy-aws.md), or set "
+            f"SPOTIFY_ASSETS_LAKE to s3://<an existing bucket>/<prefix>."
+        )
 
     def _unreachable(self, action: str, path: str, error: BaseException) -> str:
         return (
