@@ -54,6 +54,21 @@ def blocking_failures(outcomes_by_week: dict[str, Sequence[Outcome]]) -> list[st
     ]
 
 
+def blocked_message(context: dg.AssetExecutionContext, weeks: Sequence[str], failures: Sequence[str]) -> str:
+    """What a blocking failure wrote and kept: this step's tables are not written for any week of
+    the run; what earlier steps stored (its inputs) is kept, and nothing downstream runs."""
+    written = sorted(key.to_user_string() for key in context.selected_asset_keys)
+    kept = sorted({key.to_user_string() for key in context.assets_def.dependency_keys} - set(written))
+    span = weeks[0] if len(weeks) == 1 else f"{weeks[0]}..{weeks[-1]}"
+    return (
+        f"Blocking checks failed, so {', '.join(written)} were not written for week(s) {span}: their "
+        f"files stay as they were, and the assets downstream did not run. "
+        + (f"What this step reads ({', '.join(kept)}) is kept as stored. " if kept else "")
+        + "Fix the cause and materialize the week(s) again.\n"
+        + "\n".join(failures)
+    )
+
+
 def emit(
     context: dg.AssetExecutionContext,
     outcomes_by_week: dict[str, Sequence[Outcome]],
@@ -68,10 +83,7 @@ def emit(
         for outcome in outcomes:
             yield evaluation(outcome, week)
     if failures:
-        raise dg.Failure(
-            description="Blocking checks failed; nothing of this run was written:\n" + "\n".join(failures),
-            allow_retries=False,
-        )
+        raise dg.Failure(description=blocked_message(context, sorted(outcomes_by_week), failures), allow_retries=False)
     # Evaluations were yielded directly (one per week), so each check's own output is closed here.
     selected = context.selected_asset_check_keys
     for output_name, check_key in check_output_names(context).items():

@@ -80,6 +80,12 @@ def test_rerun_replaces_the_week_and_adds_no_file(lake_env):
     assert {f: (lake / f).read_bytes() for f in _files(lake)} == before
 
 
+def raw_records_of(lake: Path, week: str) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.read_metadata(lake / f"raw_playlist/week={week}/part-0.parquet").num_rows
+
+
 def test_blocking_check_stops_the_week_and_everything_downstream(lake_env, tmp_path):
     replay = _copy_weeks(tmp_path, SAMPLE_WEEKS[:1])
     settings = lake_env(SPOTIFY_REPLAY_DIR=str(replay))
@@ -118,9 +124,16 @@ def test_blocking_check_stops_the_week_and_everything_downstream(lake_env, tmp_p
         ("songs", "albums_exist", SAMPLE_WEEKS[0])
     ]
     failure = next(e for e in result.all_events if e.is_step_failure)
-    assert "songs.albums_exist" in failure.step_failure_data.error.message
+    message = failure.step_failure_data.error.message
+    assert "songs.albums_exist" in message
+    # the message says what was not written and what was kept: the raw week this run stored
+    assert (
+        f"albums, artists, playlists, rejected_items, songs were not written for week(s) {SAMPLE_WEEKS[0]}" in message
+    )
+    assert "What this step reads (raw_playlist) is kept as stored" in message
     assert "song_report" not in {e.step_key for e in result.all_events if e.is_successful_output}
     assert (lake / f"songs/week={SAMPLE_WEEKS[0]}/part-0.parquet").read_bytes() == songs_before
+    assert raw_records_of(lake, SAMPLE_WEEKS[0]) > 0
 
 
 @pytest.mark.parametrize(
