@@ -31,7 +31,8 @@ import pyarrow.parquet as pq
 
 from spotify_assets.lake.items import ITEM_SCHEMA
 from spotify_assets.lake.location import week_uri
-from spotify_assets.lake.storage import read_weeks, write_week
+from spotify_assets.lake.reading import read_weeks
+from spotify_assets.lake.storage import write_week
 from spotify_assets.lake.transform import week_tables
 
 FLOOR_PARSE = pa_json.ParseOptions(explicit_schema=ITEM_SCHEMA, unexpected_field_behavior="ignore")

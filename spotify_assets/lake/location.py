@@ -17,6 +17,8 @@ from urllib.parse import urlparse
 import pyarrow.fs as pafs
 
 MAX_THREADS = 8
+# The one data file of a week folder (or of an unpartitioned table's folder).
+PART_FILE = "part-0.parquet"
 DEFAULT_S3_TIMEOUT_S = 30.0
 # attempts per S3 request (the first and one retry): a hanging endpoint costs about twice the timeout
 S3_ATTEMPTS = 2

@@ -15,8 +15,9 @@ from spotify_assets.defs.io_manager import ParquetIOManager
 from spotify_assets.defs.partitions import build_weekly_partitions
 from spotify_assets.defs.resources.lake import LakeStorage
 from spotify_assets.lake.location import week_uri
+from spotify_assets.lake.reading import MissingWeekError, list_weeks, read_weeks
 from spotify_assets.lake.schemas import SONGS
-from spotify_assets.lake.storage import MissingWeekError, list_weeks, read_weeks, write_week, write_weeks
+from spotify_assets.lake.storage import write_week, write_weeks
 
 weekly_partitions = build_weekly_partitions()
 

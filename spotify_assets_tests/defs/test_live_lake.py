@@ -17,7 +17,8 @@ from dagster._serdes import serialize_value
 from spotify_assets.definitions import build_definitions
 from spotify_assets.defs.partitions import build_weekly_partitions
 from spotify_assets.lake.raw_records import raw_table
-from spotify_assets.lake.storage import read_weeks, write_week
+from spotify_assets.lake.reading import read_weeks
+from spotify_assets.lake.storage import write_week
 from spotify_assets.lake.weeks import week_bounds
 from spotify_assets.spotify.auth import Credentials
 from spotify_assets.spotify.client import LiveSource

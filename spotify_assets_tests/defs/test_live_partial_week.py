@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from spotify_assets.definitions import build_definitions
-from spotify_assets.lake.storage import read_weeks
+from spotify_assets.lake.reading import read_weeks
 from spotify_assets_tests.conftest import run_weeks
 from spotify_assets_tests.defs.test_live_lake import _failure, _materialization, last_week
 from spotify_assets_tests.spotify.fake_spotify import make_playlist

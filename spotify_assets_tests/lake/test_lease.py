@@ -10,8 +10,9 @@ import pytest
 from spotify_assets.lake.lease import LeaseHeldError, LeaseLostError, Leases, week_key
 from spotify_assets.lake.lease_store import LEASES_DIR, Owner, lease_store
 from spotify_assets.lake.location import open_lake
+from spotify_assets.lake.reading import list_weeks
 from spotify_assets.lake.recovery import clean_on_take, orphan_temp_files, recover
-from spotify_assets.lake.storage import list_weeks, write_week
+from spotify_assets.lake.storage import write_week
 from spotify_assets_tests.defs.test_io_manager import songs_frame, stored
 
 WEEK = "2026-08-17"

@@ -13,7 +13,8 @@ import pytest
 from spotify_assets.defs.resources.lake import LakeStorage
 from spotify_assets.lake.lease_store import S3LeaseStore
 from spotify_assets.lake.location import LakeUnreachableError, open_lake
-from spotify_assets.lake.storage import read_weeks, write_week
+from spotify_assets.lake.reading import read_weeks
+from spotify_assets.lake.storage import write_week
 from spotify_assets_tests.defs.test_io_manager import songs_frame
 
 WEEK = "2026-08-17"

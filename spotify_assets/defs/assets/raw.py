@@ -7,6 +7,7 @@ from spotify_assets.defs.assets.common import OWNERS, SINGLE_RUN, join_weeks
 from spotify_assets.defs.checks import check_specs, emit
 from spotify_assets.defs.resources.lake import LakeStorage
 from spotify_assets.defs.resources.spotify import SpotifyResource
+from spotify_assets.lake.fingerprints import raw_fingerprint, with_fingerprints
 from spotify_assets.lake.raw_records import raw_table, snapshots_from_raw
 from spotify_assets.lake.rules import raw_outcomes
 from spotify_assets.lake.snapshots import PlaylistSnapshot
@@ -114,7 +115,7 @@ def build_raw_playlist(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
             tables[week] = raw_table(snapshots)
             outcomes[week] = raw_outcomes(tables[week], missing.get(week))
             context.log.info(f"week {week}: {len(snapshots)} playlists, {tables[week].num_rows} items ({spotify.mode})")
-        raw = join_weeks(context, tables)
+        raw = with_fingerprints(join_weeks(context, tables), {w: raw_fingerprint(t) for w, t in tables.items()})
         metadata = {
             "source": spotify.mode,
             "playlists": len(pc.unique(raw["playlist_id"])) if raw.num_rows else 0,

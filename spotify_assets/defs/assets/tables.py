@@ -5,6 +5,7 @@ import pyarrow as pa
 
 from spotify_assets.defs.assets.common import OWNERS, SINGLE_RUN, join_weeks, split_weeks
 from spotify_assets.defs.checks import check_specs, emit
+from spotify_assets.lake.fingerprints import raw_fingerprint, with_fingerprints
 from spotify_assets.lake.items import RawDataError
 from spotify_assets.lake.rules import week_outcomes
 from spotify_assets.lake.transform import week_tables
@@ -51,16 +52,24 @@ def build_lake_tables(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinitio
         """Parses each raw week once and builds the curated tables from it; items that cannot be typed
         go to `rejected_items` instead of failing the week."""
         weeks = context.partition_keys
-        built, outcomes = {}, {}
+        built, outcomes, fingerprints = {}, {}, {}
         for week, raw in split_weeks(raw_playlist, weeks).items():
             try:
                 built[week] = week_tables(raw)
             except RawDataError as error:
-                raise dg.Failure(description=f"week {week}: raw_playlist: {error}", allow_retries=False) from error
+                raise dg.Failure(
+                    description=f"week {week}: raw_playlist: {error}. The stored raw week is kept as it is; "
+                    f"{', '.join(TABLES)} were not rebuilt for any week of this run.",
+                    allow_retries=False,
+                ) from error
             outcomes[week] = week_outcomes(built[week])
+            fingerprints[week] = raw_fingerprint(raw)  # each file records the raw week it was built from
         outputs = [
             dg.Output(
-                join_weeks(context, {week: getattr(tables, name) for week, tables in built.items()}), output_name=name
+                with_fingerprints(
+                    join_weeks(context, {week: getattr(tables, name) for week, tables in built.items()}), fingerprints
+                ),
+                output_name=name,
             )
             for name in TABLES
         ]

@@ -18,7 +18,7 @@ import dagster as dg
 import pyarrow as pa
 from pydantic import Field, PrivateAttr
 
-from spotify_assets.lake import storage
+from spotify_assets.lake import fingerprints, reading, storage
 from spotify_assets.lake.conform import TableLike
 from spotify_assets.lake.lease import DEFAULT_TTL_S, Leases
 from spotify_assets.lake.lease_store import LeaseRecord, Owner, lease_store, utc
@@ -125,7 +125,7 @@ class LakeStorage(dg.ConfigurableResource):
         return {"s3_endpoint_url": self.s3_endpoint_url, "s3_timeout_s": self.s3_timeout_s}
 
     def list_weeks(self, table: str) -> list[str]:
-        return storage.list_weeks(self.base_uri, table, **self._where())
+        return reading.list_weeks(self.base_uri, table, **self._where())
 
     def read_weeks(
         self,
@@ -135,10 +135,10 @@ class LakeStorage(dg.ConfigurableResource):
         with_week: bool | None = None,
         missing: Literal["error", "skip"] = "error",
     ) -> pa.Table:
-        return storage.read_weeks(self.base_uri, table, weeks, with_week=with_week, missing=missing, **self._where())
+        return reading.read_weeks(self.base_uri, table, weeks, with_week=with_week, missing=missing, **self._where())
 
     def read_unpartitioned(self, table: str) -> pa.Table:
-        return storage.read_unpartitioned(self.base_uri, table, **self._where())
+        return reading.read_unpartitioned(self.base_uri, table, **self._where())
 
     def write_week(self, table: str, week: str | None, data: TableLike) -> storage.WrittenFile:
         return storage.write_week(self.base_uri, table, week, data, leases=self._leases, **self._where())
@@ -150,3 +150,7 @@ class LakeStorage(dg.ConfigurableResource):
         return storage.write_object(
             self.base_uri, relative_path, data, content_type=content_type, leases=self._leases, **self._where()
         )
+
+    def fingerprints(self, table: str, weeks: Sequence[str]) -> dict[str, str | None]:
+        """The raw fingerprint each stored week of `table` records (footers only)."""
+        return fingerprints.stored_fingerprints(self.base_uri, table, weeks, **self._where())
