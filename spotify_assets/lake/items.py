@@ -156,7 +156,8 @@ def _parse_one(text: str, row: int, error: Exception, rejected: dict[int, str]) 
 
 
 # The parsed row of a rejected item: no track, so it is no song.
-_NULL_ITEM = pa.Table.from_pylist([{}], schema=ITEM_SCHEMA)
+# (built from arrays: Table.from_pylist would import pandas into every load of the code location)
+_NULL_ITEM = pa.Table.from_arrays([pa.nulls(1, f.type) for f in ITEM_SCHEMA], schema=ITEM_SCHEMA)
 _EXPECTED = {
     "duration_ms": "a whole number of milliseconds",
     "item": "a track object or null",
