@@ -209,6 +209,28 @@ def _rejected_table(items_raw: pa.Table, reasons: dict[int, str]) -> pa.Table:
     )
 
 
+def _unkeyable_songs(track: pa.StructArray, is_song: pa.Array, sent_in: pa.Array) -> dict[int, str]:
+    """{row: reason} for the songs whose album or artists cannot key the tables."""
+    album = pc.struct_field(track, "album")
+    artists = pc.struct_field(track, "artists")
+    checks = [
+        (pc.is_null(album), "{}.album is null, not an album object"),
+        (pc.and_(pc.is_valid(album), pc.is_null(pc.struct_field(album, "id"))), "{}.album.id is null, not an album id"),
+        (pc.is_null(artists), "{}.artists is missing, not a list of at least one artist"),
+        (pc.equal(pc.list_value_length(artists), 0), "{}.artists is [], not a list of at least one artist"),
+    ]
+    ids = pc.struct_field(pc.list_flatten(artists), "id")
+    without_id = np.zeros(len(track), dtype=bool)
+    without_id[np.unique(pc.filter(pc.list_parent_indices(artists), pc.is_null(ids)).to_numpy())] = True
+    checks.append((pa.array(without_id), "{}.artists has an artist whose id is null"))
+    faults: dict[int, str] = {}
+    for mask, reason in checks:
+        rows = pc.fill_null(pc.and_(is_song, mask), False).to_numpy(zero_copy_only=False)
+        for row in np.flatnonzero(rows).tolist():
+            faults.setdefault(row, reason.format(sent_in[row].as_py()))
+    return faults
+
+
 def week_tables(raw: pa.Table) -> WeekTables:
     """Build the curated tables of one week of `raw_playlist` rows, and `rejected_items`: the items
     whose fields cannot be typed as the contract says, which the other tables leave out."""
@@ -239,15 +261,14 @@ def week_tables(raw: pa.Table) -> WeekTables:
     kind = pc.fill_null(pc.struct_field(track, "type"), "track")
     is_song = pc.and_(pc.and_(pc.is_valid(pc.struct_field(track, "id")), pc.invert(local)), pc.equal(kind, "track"))
     is_song = pc.fill_null(is_song, False)
-    # A song without a single artist has no artist_id: rejected like a field of the wrong type.
-    no_artist = pc.and_(
-        is_song, pc.fill_null(pc.equal(pc.list_value_length(pc.struct_field(track, "artists")), 0), False)
-    )
-    if pc.any(no_artist).as_py():
-        sent_in = pc.if_else(pc.is_valid(parsed["item"].combine_chunks()), "item", "track")
-        for row in np.flatnonzero(no_artist.to_numpy(zero_copy_only=False)).tolist():
-            reasons[row] = f"{sent_in[row].as_py()}.artists is [], not a list of at least one artist"
-        is_song = pc.and_(is_song, pc.invert(no_artist))
+    # A song the tables cannot key (no album, an album or artist without id, no artist at all) is
+    # rejected like a field of the wrong type: it would otherwise fail the week's blocking checks.
+    faults = _unkeyable_songs(track, is_song, pc.if_else(pc.is_valid(parsed["item"].combine_chunks()), "item", "track"))
+    if faults:
+        reasons.update(faults)
+        rejected_mask = np.zeros(len(track), dtype=bool)
+        rejected_mask[list(faults)] = True
+        is_song = pc.and_(is_song, pa.array(~rejected_mask))
     del parsed  # the parse as it came out: only `track` and the two columns above are used below
     track = track.filter(is_song)
     song_rows = items_raw.select(["playlist_id", "position"]).filter(is_song)

@@ -237,6 +237,14 @@ def _bad(**fields):
         (_bad(artists=[]), False, "item.artists is [], not a list of at least one artist"),
         (_bad(album={**SINGLE, "total_tracks": "12"}), False, 'item.album.total_tracks is "12", not a whole number'),
         (_bad(popularity=2**40), False, "item.popularity is 1099511627776, not a whole number within int32"),
+        (_bad(album=None), False, "item.album is null, not an album object"),
+        (_bad(album={**SINGLE, "id": None}), True, "track.album.id is null, not an album id"),
+        (
+            {k: v for k, v in _bad().items() if k != "artists"},
+            False,
+            "item.artists is missing, not a list of at least one artist",
+        ),
+        (_bad(artists=[{**A1, "id": None}]), False, "item.artists has an artist whose id is null"),
     ],
     ids=[
         "string-duration",
@@ -246,6 +254,10 @@ def _bad(**fields):
         "no-artists",
         "string-int",
         "int32-overflow",
+        "null-album",
+        "album-without-id",
+        "artists-missing",
+        "artist-without-id",
     ],
 )
 def test_an_item_that_cannot_be_typed_is_rejected_and_the_rest_of_the_playlist_lands(bad_track, legacy, reason):
