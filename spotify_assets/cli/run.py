@@ -22,6 +22,7 @@ TABLE_ORDER = (
     "songs",
     "albums",
     "artists",
+    "rejected_items",
     "chart_movements",
     "chart_history",
     "artist_trends",
