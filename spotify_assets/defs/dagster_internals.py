@@ -1,4 +1,4 @@
-"""The three Dagster APIs this project uses that Dagster does not mark public, in one place.
+"""The four Dagster APIs this project uses that Dagster does not mark public, in one place.
 
 Each has no public equivalent in Dagster 1.13 for what it does here. If a Dagster upgrade changes
 one, `spotify_assets_tests/defs/test_dagster_internals.py` fails, naming it, before any run does.
@@ -39,3 +39,39 @@ def check_output_names(context: dg.AssetExecutionContext) -> dict[str, dg.AssetC
     """The output name of each check spec of the executing asset (the check's own output, which
     must be closed when its evaluations are yielded directly, one per week)."""
     return {name: spec.key for name, spec in context.assets_def.check_specs_by_output_name.items()}
+
+
+def with_target_materialization(
+    context: dg.AssetExecutionContext, evaluation: dg.AssetCheckEvaluation
+) -> dg.AssetCheckEvaluation:
+    """`evaluation` pointing at the materialization of its week it judged (the newest one, written
+    by this step just before).
+
+    Dagster counts a partitioned check's evaluation in its Partitions tab (and in the graph's check
+    badges) only with its target materialization; an evaluation yielded directly, one per week of a
+    multi-week run, has none unless set here. `AssetCheckEvaluationTargetMaterializationData` is
+    not public; `DagsterInstance.fetch_materializations` is."""
+    from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+        AssetCheckEvaluationTargetMaterializationData,
+    )
+
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=evaluation.asset_key, asset_partitions=[evaluation.partition]), limit=1
+    ).records
+    if not records:
+        return evaluation
+    record = records[0]
+    target = AssetCheckEvaluationTargetMaterializationData(
+        storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+    )
+    return dg.AssetCheckEvaluation(
+        asset_key=evaluation.asset_key,
+        check_name=evaluation.check_name,
+        passed=evaluation.passed,
+        metadata=evaluation.metadata,
+        target_materialization_data=target,
+        severity=evaluation.severity,
+        description=evaluation.description,
+        blocking=evaluation.blocking,
+        partition=evaluation.partition,
+    )

@@ -2,7 +2,8 @@
 
 When a Dagster upgrade moves one, these fail first and name it; what each is for is tested through
 the IO manager (`test_io_manager.py`: per-week metadata of a multi-week output, an unpartitioned
-consumer of a partitioned table) and here (a check's own output closed after per-week evaluations).
+consumer of a partitioned table), here (a check's own output closed after per-week evaluations,
+each pointing at its week's materialization) and in the UI (`ui/test_browser.py`).
 """
 
 import inspect
@@ -37,6 +38,18 @@ def test_the_internals_still_exist_where_dagster_had_them():
     )
 
 
+def test_the_target_materialization_class_still_takes_what_we_give_it():
+    from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+        AssetCheckEvaluationTargetMaterializationData,
+    )
+
+    target = AssetCheckEvaluationTargetMaterializationData(storage_id=1, run_id="r", timestamp=0.0)
+    evaluation = dg.AssetCheckEvaluation(
+        asset_key=dg.AssetKey("songs"), check_name="c", passed=True, target_materialization_data=target
+    )
+    assert evaluation.target_materialization_data == target, "update dagster_internals.with_target_materialization"
+
+
 def test_no_other_module_reaches_into_dagster_internals():
     reaching = [
         str(path.relative_to(PACKAGE.parent))
@@ -63,3 +76,6 @@ def test_a_check_output_is_closed_after_its_per_week_evaluations():
     assert result.success
     [evaluation] = result.get_asset_check_evaluations()
     assert evaluation.passed and evaluation.check_name == "has_rows" and evaluation.partition == "2026-08-17"
+    # it points at the week's materialization it judged, so the check's Partitions tab counts it
+    assert evaluation.target_materialization_data is not None
+    assert evaluation.target_materialization_data.run_id == result.run_id

@@ -105,3 +105,23 @@ def test_checks_tab_lists_the_per_week_checks(dagster_dev: DagsterDev, ui_lake: 
     for check in ("albums_exist", "artists_exist", "unique_key", "duration_positive"):
         expect(page.get_by_text(check, exact=True).first).to_be_visible()
     assert screenshot(page, "ui-songs-checks.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("check", ["albums_exist", "duration_positive"])
+def test_a_checks_partitions_tab_has_one_result_per_materialized_week(
+    dagster_dev: DagsterDev, ui_lake: UiLake, page: Page, check: str
+):
+    """Each week's evaluation counts in the check's Partitions tab, for the job run of one week and
+    for the two UI backfills alike (before, every week read as missing)."""
+    materialized = len(ui_lake.weeks)
+    before = WeeklyPartitions.at()
+    page.goto(f"{dagster_dev.url}/assets/songs?view=checks")
+    page.get_by_text(check, exact=True).first.click()
+    page.get_by_text("Partitions", exact=True).last.click()  # the check's tab, not the asset's
+    moments = {before, WeeklyPartitions.at()}
+    expect(page.get_by_text(f"Passed ({materialized})", exact=True)).to_be_visible()
+    expect(page.get_by_text("Failed (0)", exact=True)).to_be_visible()
+    expect(page.get_by_text("Execution Failed (0)", exact=True)).to_be_visible()
+    expect(page.get_by_text(any_of({p.missing_label(materialized) for p in moments}))).to_be_visible()
+    expect(page.get_by_text(any_of({p.selected_label() for p in moments}))).to_be_visible()
+    assert screenshot(page, f"ui-songs-check-{check}-partitions.png").stat().st_size > 10_000
