@@ -108,10 +108,13 @@ class ParquetIOManager(dg.ConfigurableIOManager):
             "bytes": sum(w.bytes for w in written),
         }
         if multi:
-            metadata["weeks"] = len(written)
-            metadata["rows_by_week"] = dg.MetadataValue.json({w.week: w.rows for w in written})
             # Each week's materialization event (what the UI shows for a partition) gets that
-            # week's own row count, folder, size and preview instead of the whole run's.
+            # week's own row count, folder, size and preview, never the whole run's; the run's
+            # totals go to its log.
+            context.log.info(
+                f"{table}: {len(written)} weeks, {metadata['dagster/row_count']:,} rows, {metadata['bytes']:,} "
+                f"bytes; rows by week: {', '.join(f'{w.week} {w.rows:,}' for w in written)}"
+            )
             heads = _week_heads(arrow, [w.week for w in written])
             for w in written:
                 add_partition_metadata(

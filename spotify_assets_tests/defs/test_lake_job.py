@@ -69,6 +69,13 @@ def test_two_weeks_in_one_run_write_every_table_and_check_each_week(lake_env):
         assert metadata["dagster/row_count"].value == pq.read_table(week_dir / "part-0.parquet").num_rows
         assert metadata["dagster/uri"].value == str(week_dir)
         assert [c.name for c in metadata["dagster/column_schema"].schema.columns] == TABLE_SCHEMAS[table].names
+        # a week's page describes that week only, also in a run of two weeks
+        assert not {"weeks", "rows_by_week"} & set(metadata)
+        if table == "raw_playlist":
+            stored = pq.read_table(week_dir / "part-0.parquet")
+            assert metadata["items"].value == stored["position"].drop_null().length()
+            assert metadata["playlists"].value == len(set(stored["playlist_id"].to_pylist()))
+            assert metadata["source"].value == "replay"
 
 
 def test_rerun_replaces_the_week_and_adds_no_file(lake_env):

@@ -96,7 +96,6 @@ def build_raw_playlist(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
         source, playlist_ids = spotify.source(), spotify.playlist_ids()
         live = spotify.mode == "live"
         tables, outcomes, fetched = {}, {}, {}
-        requests, carried_forward = 0, []
         missing: dict[str, dict[str, str]] = {}
         for week in weeks:
             try:
@@ -109,23 +108,22 @@ def build_raw_playlist(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
                     snapshots = fetched[week] = source.fetch_week(week, playlist_ids, None)
             except SpotifySourceError as error:
                 raise dg.Failure(description=f"week {week}: {error}", allow_retries=False) from error
-            if live:
-                requests += source.last_fetch.requests
-                carried_forward += [pid for pid in source.last_fetch.carried_forward if pid not in carried_forward]
             tables[week] = raw_table(snapshots)
             outcomes[week] = raw_outcomes(tables[week], missing.get(week))
             context.log.info(f"week {week}: {len(snapshots)} playlists, {tables[week].num_rows} items ({spotify.mode})")
+            # each week's materialization describes that week only
+            week_metadata = {
+                "source": spotify.mode,
+                "playlists": len(snapshots),
+                "items": int(pc.sum(pc.is_valid(tables[week]["position"])).as_py() or 0),
+            }
+            if live:
+                week_metadata["requests"] = source.last_fetch.requests
+                week_metadata["carried_forward"] = list(source.last_fetch.carried_forward)
+                # the playlists the week lacks, each with its reason (the warning check lists them too)
+                week_metadata["missing_playlists"] = dg.MetadataValue.json(missing.get(week, {}))
+            context.add_asset_metadata(week_metadata, partition_key=week)
         raw = with_fingerprints(join_weeks(context, tables), {w: raw_fingerprint(t) for w, t in tables.items()})
-        metadata = {
-            "source": spotify.mode,
-            "playlists": len(pc.unique(raw["playlist_id"])) if raw.num_rows else 0,
-            "items": int(pc.sum(pc.is_valid(raw["position"])).as_py() or 0),
-        }
-        if live:
-            metadata["requests"] = requests
-            metadata["carried_forward"] = carried_forward
-            # the playlists the week lacks, by week, each with its reason (the warning check lists them too)
-            metadata["missing_playlists"] = dg.MetadataValue.json(missing)
-        yield from emit(context, outcomes, [dg.Output(raw, metadata=metadata)])
+        yield from emit(context, outcomes, [dg.Output(raw)])
 
     return raw_playlist
