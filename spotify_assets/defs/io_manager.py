@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from spotify_assets.defs.dagster_internals import add_partition_metadata, run_is_partitioned
 from spotify_assets.defs.resources.lake import LakeStorage
+from spotify_assets.lake.columns import COLUMN_DESCRIPTIONS
 from spotify_assets.lake.conform import TableLike, conform, split_week_column, to_arrow
 from spotify_assets.lake.location import is_s3_uri
 
@@ -21,13 +22,16 @@ PREVIEW_ROWS = 5
 PREVIEW_CHARS = 60
 
 
-def column_schema(schema: pa.Schema) -> dg.TableSchema:
-    """A Dagster column schema from an arrow schema (types as arrow prints them)."""
+def column_schema(schema: pa.Schema, table: str | None = None) -> dg.TableSchema:
+    """A Dagster column schema from an arrow schema (types as arrow prints them), each column with
+    its meaning from the data contract (`lake/columns.py`): the UI's column table is the dictionary."""
+    described = COLUMN_DESCRIPTIONS.get(table or "", {})
     return dg.TableSchema(
         columns=[
             dg.TableColumn(
                 name=f.name,
                 type=str(f.type),
+                description=described.get(f.name),
                 constraints=None if f.nullable else dg.TableColumnConstraints(nullable=False),
             )
             for f in schema
@@ -101,7 +105,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         head = conform(table, split_week_column(arrow)[0].slice(0, PREVIEW_ROWS))
         metadata: dict[str, Any] = {
             "dagster/row_count": sum(w.rows for w in written),
-            "dagster/column_schema": column_schema(head.schema),
+            "dagster/column_schema": column_schema(head.schema, table),
             "dagster/uri": uri_value(uri),
             "dagster/table_name": table,
             "preview": dg.MetadataValue.md(preview_markdown(head)),

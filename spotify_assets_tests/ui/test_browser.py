@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from spotify_assets.lake.columns import COLUMN_DESCRIPTIONS
 from spotify_assets_tests.ui.conftest import UiLake
 from spotify_assets_tests.ui.dagster_dev import LOCATION, ROOT, DagsterDev
 from spotify_assets_tests.ui.partition_counts import WeeklyPartitions, any_of
@@ -125,3 +126,14 @@ def test_a_checks_partitions_tab_has_one_result_per_materialized_week(
     expect(page.get_by_text(any_of({p.missing_label(materialized) for p in moments}))).to_be_visible()
     expect(page.get_by_text(any_of({p.selected_label() for p in moments}))).to_be_visible()
     assert screenshot(page, f"ui-songs-check-{check}-partitions.png").stat().st_size > 10_000
+
+
+def test_the_overview_column_table_is_the_data_dictionary(dagster_dev: DagsterDev, ui_lake: UiLake, page: Page):
+    """Every column of songs shows its meaning from the data contract (docs/data-contract.md)."""
+    page.goto(f"{dagster_dev.url}/assets/songs?view=overview")
+    expect(page.get_by_text("Column name", exact=True)).to_be_visible()
+    for column, description in COLUMN_DESCRIPTIONS["songs"].items():
+        shown = description.replace("**", "").replace("`", "")  # as the UI renders the Markdown
+        row = page.get_by_role("row", name=re.compile(rf"^{re.escape(column)} "))
+        expect(row, column).to_contain_text(shown)
+    assert screenshot(page, "ui-songs-columns.png").stat().st_size > 10_000
