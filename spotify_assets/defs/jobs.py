@@ -9,7 +9,10 @@ WEEKLY_JOB = "weekly_lake"
 def build_weekly_lake_job(partitions: dg.PartitionsDefinition):
     return dg.define_asset_job(
         name=WEEKLY_JOB,
-        description="Snapshot the followed playlists for a week, rebuild that week's tables, check and catalog them.",
+        description=(
+            "Snapshot the followed playlists for a week, rebuild that week's tables and music trends, "
+            "check them, write the weekly report and catalog the tables for SQL."
+        ),
         selection=dg.AssetSelection.groups(*LAKE_GROUPS),
         partitions_def=partitions,
     )
