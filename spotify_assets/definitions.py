@@ -10,7 +10,7 @@ from spotify_assets.defs.assets.weekly_report import build_weekly_report
 from spotify_assets.defs.checks import freshness_checks, schema_change_checks
 from spotify_assets.defs.io_manager import ParquetIOManager
 from spotify_assets.defs.jobs import WEEKLY_JOB, build_weekly_lake_job, build_weekly_lake_schedule
-from spotify_assets.defs.partitions import build_weekly_partitions
+from spotify_assets.defs.partitions import build_weekly_partitions, partition_weeks
 from spotify_assets.defs.resources.catalog import DuckDBCatalogResource, UncataloguedLakeResource
 from spotify_assets.defs.resources.glue import GlueCrawlerResource
 from spotify_assets.defs.resources.lake import LakeStorage
@@ -72,7 +72,7 @@ def build_resources(settings: Settings) -> dict:
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Every asset, check, job, schedule, sensor and resource, over the weekly partitions."""
-    partitions = build_weekly_partitions()
+    partitions = build_weekly_partitions(*partition_weeks(settings))
     lake_assets = [build_raw_playlist(partitions), build_lake_tables(partitions)]
     music_trends = build_music_trends(partitions)
     freshness = freshness_checks(lake_assets)

@@ -38,6 +38,9 @@ class Settings:
     s3_timeout_s: float = 30.0
     lease_ttl_s: float = 120.0
     lease_wait_s: float | None = None  # None: the TTL
+    # SPOTIFY_ASSETS_FIRST_WEEK; None: the first replay week, or live the documented default
+    # (defs/partitions.py: partition_weeks)
+    first_week: str | None = None
 
     @property
     def lake_is_s3(self) -> bool:
@@ -99,4 +102,5 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         s3_timeout_s=_seconds("SPOTIFY_ASSETS_S3_TIMEOUT_S", get("SPOTIFY_ASSETS_S3_TIMEOUT_S"), 30.0),
         lease_ttl_s=_seconds("SPOTIFY_ASSETS_LEASE_TTL_S", get("SPOTIFY_ASSETS_LEASE_TTL_S"), 120.0),
         lease_wait_s=_seconds("SPOTIFY_ASSETS_LEASE_WAIT_S", get("SPOTIFY_ASSETS_LEASE_WAIT_S"), None),
+        first_week=(get("SPOTIFY_ASSETS_FIRST_WEEK") or "").strip() or None,
     )

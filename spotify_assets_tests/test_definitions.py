@@ -10,10 +10,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from spotify_assets.definitions import defs
-from spotify_assets.defs.partitions import build_weekly_partitions
-
-weekly_partitions = build_weekly_partitions()
+from spotify_assets.definitions import build_definitions, defs, weekly_partitions
+from spotify_assets.defs.partitions import PartitionSettingsError
+from spotify_assets.lake.weeks import LIVE_FIRST_WEEK
+from spotify_assets.settings import load_settings
+from spotify_assets_tests.conftest import SAMPLE_WEEKS
 
 ROOT = Path(__file__).resolve().parents[1]
 ALL_TABLES = {"raw_playlist", "playlists", "songs", "albums", "artists", "rejected_items"}
@@ -60,7 +61,8 @@ def test_every_asset_is_weekly_single_run_documented_and_owned():
     assert ALL_TABLES <= keys
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.partitions_def is not None and node.partitions_def.get_first_partition_key() == "2024-01-01"
+        # offline, the partitions are the replay's weeks: every one can be filled
+        assert node.partitions_def.get_partition_keys() == SAMPLE_WEEKS, key
         assert node.backfill_policy == dg.BackfillPolicy.single_run()
         assert node.description and node.group_name and node.owners and node.kinds, key
     assert defs.resolve_assets_def("raw_playlist").specs_by_key[dg.AssetKey("raw_playlist")] is not None
@@ -69,7 +71,35 @@ def test_every_asset_is_weekly_single_run_documented_and_owned():
 
 def test_partitions_are_monday_weeks():
     partitions = defs.resolve_assets_def("songs").partitions_def
-    assert partitions.get_partition_keys_between_indexes(0, 2) == ["2024-01-01", "2024-01-08"]
+    assert partitions.get_partition_keys_between_indexes(0, 2) == SAMPLE_WEEKS[:2] == ["2026-08-17", "2026-08-24"]
+
+
+def live(**env: str) -> dg.Definitions:
+    """The definitions of a live environment (its secrets are only read when a run starts)."""
+    return build_definitions(
+        load_settings(
+            {"SPOTIFY_CLIENT_ID": "id", "SPOTIFY_CLIENT_SECRET": "secret", "SPOTIFY_ASSETS_LAKE": "/tmp/x", **env}
+        )
+    )
+
+
+def test_live_partitions_run_from_the_documented_first_week_to_the_last_completed_one():
+    moment = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    with dg.partition_loading_context(effective_dt=moment):
+        partitions = weekly_partitions(live())
+        assert partitions.get_first_partition_key() == LIVE_FIRST_WEEK == "2026-01-05"
+        assert partitions.get_last_partition_key() == "2026-11-23"
+        later = weekly_partitions(live(SPOTIFY_ASSETS_FIRST_WEEK="2026-06-01"))
+        assert later.get_first_partition_key() == "2026-06-01"
+
+
+def test_the_first_week_setting_narrows_the_replay_and_is_checked(tmp_path):
+    narrowed = weekly_partitions(build_definitions(load_settings({"SPOTIFY_ASSETS_FIRST_WEEK": SAMPLE_WEEKS[3]})))
+    assert narrowed.get_partition_keys() == SAMPLE_WEEKS[3:]
+    with pytest.raises(PartitionSettingsError, match="SPOTIFY_ASSETS_FIRST_WEEK=2026-08-18: .*not a Monday"):
+        build_definitions(load_settings({"SPOTIFY_ASSETS_FIRST_WEEK": "2026-08-18"}))
+    with pytest.raises(PartitionSettingsError, match="is after the last week of SPOTIFY_REPLAY_DIR"):
+        build_definitions(load_settings({"SPOTIFY_ASSETS_FIRST_WEEK": "2027-01-04"}))
 
 
 @pytest.mark.parametrize(
@@ -81,12 +111,12 @@ def test_partitions_are_monday_weeks():
     ],
 )
 def test_schedule_at_monday_six_requests_the_week_that_just_ended(tick, week):
-    schedule = defs.resolve_schedule_def("weekly_lake_schedule")
+    schedule = live().resolve_schedule_def("weekly_lake_schedule")
     assert schedule.cron_schedule == "0 6 * * 1" and schedule.execution_timezone == "UTC"
     (request,) = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=tick)).run_requests
     assert request.partition_key == week
     with dg.partition_loading_context(effective_dt=tick):  # the newest partition at that moment
-        assert weekly_partitions.get_last_partition_key() == week
+        assert weekly_partitions(live()).get_last_partition_key() == week
 
 
 @pytest.mark.subprocess

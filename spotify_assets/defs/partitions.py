@@ -1,11 +1,55 @@
-"""Weekly partitions: one per Monday-to-Sunday week, keyed by its Monday (YYYY-MM-DD, UTC)."""
+"""Weekly partitions: one per Monday-to-Sunday week, keyed by its Monday (YYYY-MM-DD, UTC), from the
+first week the environment can fill to its last (docs/data-contract.md, Partitions)."""
 
 import dagster as dg
 
-from spotify_assets.lake.weeks import FIRST_WEEK
+from spotify_assets.lake.weeks import LIVE_FIRST_WEEK, next_week, week_bounds
+from spotify_assets.settings import Settings
+from spotify_assets.spotify.errors import SpotifySourceError
+from spotify_assets.spotify.replay import ReplaySource
 
 
-def build_weekly_partitions(first_week: str = FIRST_WEEK) -> dg.WeeklyPartitionsDefinition:
-    """Every week from `first_week` to the last completed one; every asset, check and the job share it."""
-    # day_offset=1: weeks start on Monday (Dagster's default is Sunday).
-    return dg.WeeklyPartitionsDefinition(start_date=first_week, day_offset=1, timezone="UTC", fmt="%Y-%m-%d")
+class PartitionSettingsError(ValueError):
+    """SPOTIFY_ASSETS_FIRST_WEEK cannot start the partitions."""
+
+
+def partition_weeks(settings: Settings) -> tuple[str, str | None]:
+    """(first week, last week or None for "the last completed week") of this environment.
+
+    Replay: the replay directory's weeks, so every partition offline can be filled; live: from
+    SPOTIFY_ASSETS_FIRST_WEEK (default LIVE_FIRST_WEEK) to the last completed week."""
+    first = settings.first_week
+    if first is not None:
+        try:
+            week_bounds(first)
+        except ValueError as error:
+            raise PartitionSettingsError(f"SPOTIFY_ASSETS_FIRST_WEEK={first}: {error}") from None
+    if settings.live:
+        return first or LIVE_FIRST_WEEK, None
+    try:
+        weeks = ReplaySource(settings.replay_dir).weeks()
+    except SpotifySourceError:
+        weeks = []  # the run names the problem (a misnamed week folder); the code location still loads
+    if not weeks:
+        return first or LIVE_FIRST_WEEK, None
+    if first is not None and first > weeks[-1]:
+        raise PartitionSettingsError(
+            f"SPOTIFY_ASSETS_FIRST_WEEK={first} is after the last week of SPOTIFY_REPLAY_DIR={settings.replay_dir} "
+            f"({weeks[-1]}): no week would be left to replay. Set an earlier first week, or unset it."
+        )
+    return first or weeks[0], weeks[-1]
+
+
+def build_weekly_partitions(
+    first_week: str = LIVE_FIRST_WEEK, last_week: str | None = None
+) -> dg.WeeklyPartitionsDefinition:
+    """Every week from `first_week` to `last_week` (None: to the last completed one); every asset,
+    check and the job share it."""
+    # day_offset=1: weeks start on Monday (Dagster's default is Sunday); end_date excludes itself.
+    return dg.WeeklyPartitionsDefinition(
+        start_date=first_week,
+        end_date=next_week(last_week) if last_week else None,
+        day_offset=1,
+        timezone="UTC",
+        fmt="%Y-%m-%d",
+    )

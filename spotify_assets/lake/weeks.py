@@ -3,8 +3,9 @@ definition built on these keys is `spotify_assets.defs.partitions`."""
 
 from datetime import UTC, datetime, timedelta
 
-# The first week of the partitions (docs/data-contract.md, Partitions).
-FIRST_WEEK = "2024-01-01"
+# The first week of the live partitions unless SPOTIFY_ASSETS_FIRST_WEEK says otherwise: the first
+# Monday of 2026, when the Web API took its current shape (docs/data-contract.md, Partitions).
+LIVE_FIRST_WEEK = "2026-01-05"
 
 
 def week_bounds(week: str) -> tuple[datetime, datetime]:
@@ -13,3 +14,8 @@ def week_bounds(week: str) -> tuple[datetime, datetime]:
     if start.weekday() != 0:
         raise ValueError(f"week key {week!r} is not a Monday; weeks are keyed by their Monday (YYYY-MM-DD)")
     return start, start + timedelta(days=7)
+
+
+def next_week(week: str) -> str:
+    """The week key after `week`."""
+    return week_bounds(week)[1].strftime("%Y-%m-%d")

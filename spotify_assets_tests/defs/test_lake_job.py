@@ -174,11 +174,13 @@ def test_bad_snapshot_fails_naming_file_week_and_playlist_and_keeps_earlier_file
     assert {f: (lake / f).read_bytes() for f in _files(lake)} == before
 
 
-def test_missing_week_and_unknown_playlist_are_named(lake_env):
-    defs = build_definitions(lake_env())
-    result = run_weeks(defs, "2026-07-06")
+def test_missing_week_and_unknown_playlist_are_named(lake_env, tmp_path):
+    # a replay directory with a gap: the week between is a partition without a folder
+    replay = _copy_weeks(tmp_path, [SAMPLE_WEEKS[0], SAMPLE_WEEKS[2]])
+    defs = build_definitions(lake_env(SPOTIFY_REPLAY_DIR=str(replay)))
+    result = run_weeks(defs, SAMPLE_WEEKS[1])
     message = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
-    assert "2026-07-06" in message and "2026-08-17" in message
+    assert SAMPLE_WEEKS[1] in message and SAMPLE_WEEKS[0] in message
 
     defs = build_definitions(lake_env(SPOTIFY_PLAYLISTS="4uLU6hMCjMI75M1A2tKUQC"))
     result = run_weeks(defs, SAMPLE_WEEKS[0])

@@ -15,12 +15,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from spotify_assets.definitions import build_definitions
-from spotify_assets.defs.partitions import build_weekly_partitions
+from spotify_assets.definitions import build_definitions, weekly_partitions
 from spotify_assets.settings import load_settings
 from spotify_assets_tests.conftest import SAMPLE_WEEKS, read_lake, run_weeks
-
-weekly_partitions = build_weekly_partitions()
 
 LAKE_TABLES = ["raw_playlist", "playlists", "songs", "albums", "artists"]
 TREND_TABLES = ["chart_history", "chart_movements", "artist_trends"]
@@ -29,7 +26,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def trends_only_job(defs: dg.Definitions) -> dg.JobDefinition:
     job = dg.define_asset_job(
-        "trends_only", selection=dg.AssetSelection.assets(*TREND_TABLES), partitions_def=weekly_partitions
+        "trends_only", selection=dg.AssetSelection.assets(*TREND_TABLES), partitions_def=weekly_partitions(defs)
     )
     return dg.Definitions(assets=defs.assets, resources=defs.resources, jobs=[job]).resolve_job_def("trends_only")
 
