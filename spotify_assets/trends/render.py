@@ -18,7 +18,7 @@ from spotify_assets.trends.history import ALL_PLAYLISTS, DOWN, EXIT, NEW, RE_ENT
 
 TOP = 5  # rows per list in the report
 CHART_WEEKS = 12
-CHART_ARTISTS = 6
+CHART_ARTISTS = TOP  # the chart draws the artists of the report's table, no more
 CHART_DPI = 80  # 8x4 in -> 640x320 px, ~30 kB: small enough to embed in the run's metadata
 IMAGE_NAME = "top_artists.png"
 REPORT_NAME = "report.md"

@@ -7,6 +7,7 @@ import io
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import boto3
 import dagster as dg
@@ -184,7 +185,9 @@ def test_the_report_is_written_next_to_the_data_and_shown_in_the_ui(one_run):
     assert len(png) < 40_000  # small enough to embed in the metadata
 
     metadata = reports[week]
-    assert metadata["image"].value == str(folder / "top_artists.png")
+    # locally the UI can only copy a path: the label says where the chart is shown
+    assert metadata["image file (the chart is shown in report: Show Markdown)"].value == str(folder / "top_artists.png")
+    assert metadata["report file (the same Markdown as report: Show Markdown)"].value == str(folder / "report.md")
     markdown = metadata["report"].value
     assert markdown.startswith(f"# Music trends: week of {week}")
     for heading in (
@@ -217,4 +220,9 @@ def test_trends_and_report_on_an_s3_lake(s3_lake):
         assert image["ContentType"] == "image/png" and image["Body"].read().startswith(PNG_SIGNATURE)
     second = [e.event_specific_data.materialization for e in result.get_asset_materialization_events()]
     report = next(m for m in second if m.asset_key == dg.AssetKey("weekly_report") and m.partition == SAMPLE_WEEKS[1])
-    assert report.metadata["image"].value == f"{s3_lake}/reports/week={SAMPLE_WEEKS[1]}/top_artists.png"
+    # on S3 a link a person can open: the object's page in the S3 console
+    key = f"{prefix}/reports/week={SAMPLE_WEEKS[1]}/top_artists.png"
+    link = urlparse(report.metadata["image"].value)
+    assert (link.scheme, link.netloc, link.path) == ("https", "s3.console.aws.amazon.com", f"/s3/object/{bucket}")
+    assert parse_qs(link.query) == {"prefix": [key]}
+    assert report.metadata["image_uri"].value == f"{s3_lake}/{key.split('/', 1)[1]}"

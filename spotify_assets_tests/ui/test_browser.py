@@ -137,3 +137,15 @@ def test_the_overview_column_table_is_the_data_dictionary(dagster_dev: DagsterDe
         row = page.get_by_role("row", name=re.compile(rf"^{re.escape(column)} "))
         expect(row, column).to_contain_text(shown)
     assert screenshot(page, "ui-songs-columns.png").stat().st_size > 10_000
+
+
+def test_the_weekly_report_says_where_to_see_its_chart(dagster_dev: DagsterDev, ui_lake: UiLake, page: Page):
+    """Locally the UI can only copy a file path: the labels say the chart is under Show Markdown,
+    and the report's Markdown is there."""
+    page.goto(f"{dagster_dev.url}/assets/weekly_report?view=partitions&partition={ui_lake.job_week}")
+    expect(page.get_by_text("image file (the chart is shown in report: Show Markdown)", exact=True)).to_be_visible()
+    expect(page.get_by_text("report file (the same Markdown as report: Show Markdown)", exact=True)).to_be_visible()
+    page.get_by_text("Show Markdown").first.click()
+    expect(page.get_by_text(f"Music trends: week of {ui_lake.job_week}")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("Top artists' songs on the charts"))).to_be_visible()
+    assert screenshot(page, "ui-weekly-report.png").stat().st_size > 10_000

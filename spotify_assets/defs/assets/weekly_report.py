@@ -1,6 +1,7 @@
 """`weekly_report`: the week in music as Markdown and a chart, in the UI and next to the data."""
 
 import base64
+from urllib.parse import quote
 
 import dagster as dg
 import pyarrow as pa
@@ -17,6 +18,27 @@ REPORTS_FOLDER = "reports"  # <lake>/reports/week=<week>/: beside the tables, no
 
 def _location(uri: str) -> dg.MetadataValue:
     return dg.MetadataValue.url(uri) if uri.startswith("s3://") else dg.MetadataValue.path(uri)
+
+
+# Locally the UI can only copy a path (a browser opens no file:// link from it): the labels say where
+# the chart is shown instead. On S3 the links open the object's page in the S3 console.
+LOCAL_LABELS = {
+    "image": "image file (the chart is shown in report: Show Markdown)",
+    "report_file": "report file (the same Markdown as report: Show Markdown)",
+}
+
+
+def s3_console_url(uri: str) -> str:
+    """The S3 console page of the object at `uri` (s3://bucket/key)."""
+    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    return f"https://s3.console.aws.amazon.com/s3/object/{bucket}?prefix={quote(key)}"
+
+
+def file_metadata(name: str, uri: str) -> dict[str, dg.MetadataValue]:
+    """`name` -> a link a person can open on S3, or a local path under a label saying where to look."""
+    if uri.startswith("s3://"):
+        return {name: dg.MetadataValue.url(s3_console_url(uri)), f"{name}_uri": dg.MetadataValue.text(uri)}
+    return {LOCAL_LABELS[name]: dg.MetadataValue.path(uri)}
 
 
 def _weeks_of(table: pa.Table, week: str) -> pa.Table:
@@ -66,8 +88,8 @@ def build_weekly_report(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinit
             context.add_asset_metadata(
                 {
                     "report": dg.MetadataValue.md(inline),
-                    "image": _location(image_uri),
-                    "report_file": _location(report_uri),
+                    **file_metadata("image", image_uri),
+                    **file_metadata("report_file", report_uri),
                     "image_bytes": len(png),
                     "dagster/uri": _location(image_uri.rsplit("/", 1)[0]),
                 },
