@@ -97,6 +97,9 @@ def parse_release_dates(dates: pa.Array, precisions: pa.Array) -> pa.Array:
         pa.scalar(10, pa.int32()),
     )
     consistent = pc.or_kleene(pc.is_null(precisions), pc.equal(pc.utf8_length(dates), expected_length))
+    # a precision Spotify does not define ("century") says nothing trustworthy about the date
+    known = pc.or_kleene(pc.is_null(precisions), pc.is_in(precisions, pa.array(["year", "month", "day"])))
+    consistent = pc.and_kleene(consistent, known)
     # Spotify sends "0000" for unknown dates; year 0 is no date (and not representable in Python).
     consistent = pc.and_kleene(consistent, pc.greater_equal(pc.year(parsed), 1))
     return pc.if_else(consistent, parsed, pa.scalar(None, pa.date32()))

@@ -211,6 +211,8 @@ class ReplaySource:
             document = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise bad(f"is not valid JSON ({error})") from None
+        except RecursionError:
+            raise bad("nests JSON deeper than Python's parser can read (no playlist response does)") from None
         if isinstance(document, list):
             if len(document) != 1:
                 raise bad(

@@ -174,6 +174,7 @@ def _truncated_gzip() -> bytes:
 BAD_FILES = {
     "truncated gzip": (f"{A}.json.gz", _truncated_gzip(), False, "not a complete gzip"),
     "not json": (f"{A}.json", b"{not json", False, "not valid JSON"),
+    "nested 100,000 deep": (f"{A}.json", b"[" * 100_000 + b"]" * 100_000, False, "nests JSON deeper"),
     "not gzip at all": (f"{A}.json.gz", b"plain text", False, "not a complete gzip"),
     "list of two": (f"{A}.json", [playlist(A), playlist(A)], None, "list of 2 elements"),
     "empty list": (f"{A}.json", [], None, "list of 0 elements"),
