@@ -1,4 +1,4 @@
-"""The four Dagster APIs this project uses that Dagster does not mark public, in one place.
+"""The five Dagster APIs this project uses that Dagster does not mark public, in one place.
 
 Each has no public equivalent in Dagster 1.13 for what it does here. If a Dagster upgrade changes
 one, `spotify_assets_tests/defs/test_dagster_internals.py` fails, naming it, before any run does.
@@ -75,3 +75,14 @@ def with_target_materialization(
         blocking=evaluation.blocking,
         partition=evaluation.partition,
     )
+
+
+def free_pool_slots(instance: dg.DagsterInstance, run_id: str) -> None:
+    """Give back the concurrency-pool slots (`spotify_api`) a dead run still holds.
+
+    A run killed while its step held the pool slot keeps it claimed: with one slot, every later run
+    would wait for it forever. Dagster frees a run's slots only from its daemon, which `make run`
+    does not use; the event log storage's method is not public."""
+    storage = instance.event_log_storage
+    if storage.supports_global_concurrency_limits:
+        storage.free_concurrency_slots_for_run(run_id)

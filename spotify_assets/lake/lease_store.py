@@ -39,6 +39,18 @@ class Owner:
     def current(cls, run_id: str) -> Owner:
         return cls(socket.gethostname(), os.getpid(), run_id)
 
+    def dead_here(self) -> bool:
+        """This owner's process ran on this host and no longer exists."""
+        if self.host != socket.gethostname():
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # exists, another user's
+            return False
+        return False
+
     def __str__(self) -> str:
         return f"run {self.run_id} (pid {self.pid} on host {self.host})"
 
@@ -52,7 +64,9 @@ class LeaseRecord:
     expires: float
 
     def live(self, now: float) -> bool:
-        return self.expires > now
+        """Unexpired, and not held by a process of this host that is gone (a `kill -9` frees its
+        weeks at once on the same machine; elsewhere the TTL decides)."""
+        return self.expires > now and not self.owner.dead_here()
 
     def to_bytes(self) -> bytes:
         fields = asdict(self) | {"expires_utc": utc(self.expires)}

@@ -13,6 +13,7 @@ import dagster as dg
 import pyarrow as pa
 from dagster._core.definitions.assets.definition.assets_definition import AssetsDefinition
 from dagster._core.execution.context.system import StepExecutionContext
+from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 
 from spotify_assets.defs import dagster_internals
 from spotify_assets.defs.checks import emit
@@ -28,6 +29,7 @@ def test_the_internals_still_exist_where_dagster_had_them():
             (StepExecutionContext, "add_asset_metadata"),
             (StepExecutionContext, "has_partitions"),
             (AssetsDefinition, "check_specs_by_output_name"),
+            (SqlEventLogStorage, "free_concurrency_slots_for_run"),
         ]
         if not hasattr(owner, name)
     ]

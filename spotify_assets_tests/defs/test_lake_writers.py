@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -161,3 +162,37 @@ def test_after_a_kill_9_the_next_run_removes_the_temp_file_and_fails_the_dead_ru
         assert "Marked failed by a later run" in logs and f"week={FIRST}" in logs
     assert sorted(p.name for p in (lake / "songs" / f"week={FIRST}").iterdir()) == ["part-0.parquet"]
     assert os.listdir(lake / "_leases") == []
+
+
+@pytest.mark.subprocess
+def test_a_run_killed_while_it_holds_the_spotify_pool_slot_does_not_block_the_next(tmp_path: Path):
+    """`kill -9` while raw_playlist extracts: the run holds the week's lease and the one
+    `spotify_api` slot. The next run, right away (its holder's process is gone from this host, no
+    TTL to wait), marks it failed, gives its slot back and runs; before, it waited for the slot
+    forever (found by bench/hostile.py)."""
+    lake = tmp_path / "lake"
+    defs = build_definitions(load_settings({"SPOTIFY_ASSETS_LAKE": str(lake)}))
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("")
+    overrides = {"concurrency": {"pools": {"default_limit": 1}}}
+    with dg.instance_for_test(temp_dir=str(home), overrides=overrides) as instance:
+        dead = instance.create_run_for_job(defs.resolve_job_def("weekly_lake"), status=dg.DagsterRunStatus.STARTED)
+        instance.event_log_storage.set_concurrency_slots("spotify_api", 1)
+        claim = instance.event_log_storage.claim_concurrency_slot("spotify_api", dead.run_id, "raw_playlist")
+        assert claim.is_claimed  # the one slot, as the killed run's raw_playlist step held it
+        holder = python(HOLDER, str(lake), dead.run_id, FIRST)  # the lease, as raw_playlist takes it
+        assert holder.stdout.readline().strip() == "HELD", holder.stderr.read()
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait()
+
+        finished: dict = {}
+        runner = threading.Thread(target=lambda: finished.update(result=run_weeks(defs, FIRST, instance=instance)))
+        runner.daemon = True
+        runner.start()
+        runner.join(timeout=180)
+        assert "result" in finished, "the next run is still waiting (for the dead run's pool slot?)"
+        assert finished["result"].success
+        assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
+        pool = instance.event_log_storage.get_concurrency_info("spotify_api")
+        assert not [slot for slot in pool.claimed_slots if slot.run_id == dead.run_id]

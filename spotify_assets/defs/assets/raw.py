@@ -95,6 +95,7 @@ def build_raw_playlist(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
         weeks = context.partition_keys
         source, playlist_ids = spotify.source(), spotify.playlist_ids()
         live = spotify.mode == "live"
+        lake.hold_weeks(weeks)  # this run writes these weeks: no other writer until it ends
         tables, outcomes, fetched = {}, {}, {}
         missing: dict[str, dict[str, str]] = {}
         for week in weeks:

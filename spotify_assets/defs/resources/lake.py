@@ -18,9 +18,10 @@ import dagster as dg
 import pyarrow as pa
 from pydantic import Field, PrivateAttr
 
+from spotify_assets.defs.dagster_internals import free_pool_slots
 from spotify_assets.lake import fingerprints, reading, storage
 from spotify_assets.lake.conform import TableLike
-from spotify_assets.lake.lease import DEFAULT_TTL_S, Leases
+from spotify_assets.lake.lease import DEFAULT_TTL_S, Leases, week_key
 from spotify_assets.lake.lease_store import LeaseRecord, Owner, lease_store, utc
 from spotify_assets.lake.location import DEFAULT_S3_TIMEOUT_S, open_lake, week_uri
 from spotify_assets.lake.recovery import clean_on_take, recover
@@ -49,6 +50,7 @@ def report_dead_run(instance: dg.DagsterInstance | None, previous: LeaseRecord, 
                 f"stalled. The weeks it was writing kept their previous files; materialize them again."
             ),
         )
+        free_pool_slots(instance, run.run_id)
         log.warning(f"marked run {run.run_id} failed: its lease of {previous.key} expired unreleased")
 
 
@@ -116,6 +118,12 @@ class LakeStorage(dg.ConfigurableResource):
             else:
                 leases.close()
             self._leases = None
+
+    def hold_weeks(self, weeks: Sequence[str]) -> None:
+        """Take the leases of `weeks` now, before any write: a run killed while it extracts is then
+        recognised as dead by the next one (docs/decisions.md, decision 36)."""
+        if self._leases is not None:
+            self._leases.hold([week_key(week, "") for week in weeks])
 
     def uri(self, table: str, week: str | None = None) -> str:
         """The folder URI of one week of `table`, or of the whole table."""
