@@ -402,7 +402,7 @@ def artist_name_repaired(artist_id: str) -> Callable:
 
 
 def report_clean(where: tuple[str, int], name: str) -> Callable:
-    """The song lands as sent; report.md shows the name without its control characters."""
+    """The song lands as sent; report.md shows the name, without its control characters (C0, C1, bidi)."""
 
     def verify(obs: Observed) -> tuple[bool, str]:
         report, song = obs.report(), obs.song(where)
@@ -439,6 +439,7 @@ GZ = f"{PULSE}.json.gz"
 # phrases of the fault table's rows
 TYPED, MALFORMED, MISSING_REF = ("cannot be typed",), ("malformed replay file",), "album or artist is missing"
 EMPTY_ARTISTS = ("empty `artists` list", "empty or missing `artists`")
+CONTROL_ROW = ("control character in a name",)
 
 
 def quarantine(name: str, inject: Callable, fld: str, value: str, where=AT, row: tuple = TYPED) -> Variant:
@@ -534,17 +535,19 @@ def item_variants(skipped: dict[str, int]) -> list[Variant]:
             ("lone surrogate",),
             artist_name_repaired(artist_id),
         ),
-        unlisted(
+        accepted(
             "NUL in a song and an artist name",
             edit_track(rename_song("Nul\x00Song", "Nul\x00Artist"), 1),
+            CONTROL_ROW,
             report_clean(FIRST_AT, "Nul\x00Song"),
-            FIRST_AT,
+            where=FIRST_AT,
         ),
-        unlisted(
+        accepted(
             "RLO (U+202E) in a song and an artist name",
             edit_track(rename_song("Evil\u202egnoS", "Evil\u202etsitrA"), 1),
+            CONTROL_ROW,
             report_clean(FIRST_AT, "Evil\u202egnoS"),
-            FIRST_AT,
+            where=FIRST_AT,
         ),
         warn(
             'added_at "garbage"',
