@@ -118,13 +118,11 @@ class ReplaySource:
                     bad_names.append(_bad_file_name(path, week))
                     continue
                 files.setdefault(playlist_id, []).append(path)
-        if len(bad_names) == 1:
-            raise SnapshotFormatError(bad_names[0])
-        if bad_names:
-            raise SnapshotFormatError(
-                f"Replay week {week} has {len(bad_names)} files in {folder} whose names are not playlist ids; "
-                "nothing of the week was read:\n" + "\n".join(f"- {problem}" for problem in bad_names)
-            )
+        _raise_all(
+            bad_names,
+            f"Replay week {week} has {len(bad_names)} files in {folder} whose names are not playlist ids; "
+            "nothing of the week was read:",
+        )
         if not files:
             raise WeekNotAvailableError(
                 f"Replay week {week} has no snapshots: {folder} holds no <playlist_id>.json or .json.gz "
@@ -159,13 +157,11 @@ class ReplaySource:
                 continue
             source = paths[0].relative_to(self.root).as_posix()
             snapshots.append(PlaylistSnapshot(playlist_id, playlist, items, extracted_at, source))
-        if len(problems) == 1:
-            raise SnapshotFormatError(problems[0])
-        if problems:
-            raise SnapshotFormatError(
-                f"Replay week {week} has {len(problems)} bad snapshot files in {folder}; nothing of the "
-                "week was read. Fix or re-record each one:\n" + "\n".join(f"- {p}" for p in problems)
-            )
+        _raise_all(
+            problems,
+            f"Replay week {week} has {len(problems)} bad snapshot files in {folder}; nothing of the "
+            "week was read. Fix or re-record each one:",
+        )
         return snapshots
 
     def _week_folder(self, week: str) -> Path:
@@ -250,3 +246,12 @@ class ReplaySource:
         playlist = dict(document)
         playlist[key] = {k: v for k, v in paging.items() if k != "items"}
         return playlist, items
+
+
+def _raise_all(problems: list[str], heading: str) -> None:
+    """Raise one SnapshotFormatError for every problem found: a single one as it is, several as a
+    list under `heading`."""
+    if len(problems) == 1:
+        raise SnapshotFormatError(problems[0])
+    if problems:
+        raise SnapshotFormatError(heading + "\n" + "\n".join(f"- {problem}" for problem in problems))
