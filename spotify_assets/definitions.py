@@ -9,7 +9,13 @@ from spotify_assets.defs.assets.trends import build_music_trends
 from spotify_assets.defs.assets.weekly_report import build_weekly_report
 from spotify_assets.defs.checks import freshness_checks, schema_change_checks
 from spotify_assets.defs.io_manager import ParquetIOManager
-from spotify_assets.defs.jobs import WEEKLY_JOB, build_weekly_lake_job, build_weekly_lake_schedule
+from spotify_assets.defs.jobs import (
+    WEEKLY_JOB,
+    build_lake_freshness_job,
+    build_lake_freshness_sensor,
+    build_weekly_lake_job,
+    build_weekly_lake_schedule,
+)
 from spotify_assets.defs.partitions import build_weekly_partitions, partition_weeks
 from spotify_assets.defs.resources.catalog import DuckDBCatalogResource, UncataloguedLakeResource
 from spotify_assets.defs.resources.glue import GlueCrawlerResource
@@ -77,12 +83,13 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     music_trends = build_music_trends(partitions)
     freshness = freshness_checks(lake_assets)
     job = build_weekly_lake_job(partitions)
+    freshness_job = build_lake_freshness_job(freshness)
     return dg.Definitions(
         assets=[*lake_assets, build_lake_catalog(partitions), music_trends, build_weekly_report(partitions)],
         asset_checks=[*schema_change_checks([*lake_assets, music_trends]), *freshness],
-        jobs=[job],
+        jobs=[job, freshness_job],
         schedules=[build_weekly_lake_schedule(job)],
-        sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness, name="lake_freshness_sensor")],
+        sensors=[build_lake_freshness_sensor(freshness, freshness_job)],
         resources=build_resources(settings),
         # The assets form one chain (raw -> tables -> catalog) whose data crosses steps through the
         # lake anyway: one process per run instead of one per step saves seconds of imports per step.

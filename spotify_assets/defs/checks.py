@@ -5,7 +5,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import dagster as dg
 
-from spotify_assets.defs.dagster_internals import check_output_names, with_target_materialization
+from spotify_assets.defs.dagster_internals import check_output_names, renamed_checks, with_target_materialization
 from spotify_assets.lake.rules import RULES, Outcome, Rule
 
 # The weekly schedule runs Monday 06:00 UTC; a week still missing at 09:00 is late.
@@ -95,10 +95,26 @@ def emit(
 
 
 def schema_change_checks(assets: Sequence[dg.AssetsDefinition]) -> Sequence[dg.AssetChecksDefinition]:
-    return dg.build_column_schema_change_checks(assets=assets)
+    """Dagster's column-schema-change checks, run as the step `lake_schema_change_checks`."""
+    return [
+        renamed_checks(
+            built,
+            "lake_schema_change_checks",
+            "Compares each table's column schema with its previous materialization's.",
+        )
+        for built in dg.build_column_schema_change_checks(assets=assets)
+    ]
 
 
 def freshness_checks(assets: Sequence[dg.AssetsDefinition]) -> Sequence[dg.AssetChecksDefinition]:
-    return dg.build_time_partition_freshness_checks(
-        assets=assets, deadline_cron=FRESHNESS_DEADLINE_CRON, severity=dg.AssetCheckSeverity.WARN
-    )
+    """Dagster's time-partition freshness checks, run as the step `lake_freshness_checks`."""
+    return [
+        renamed_checks(
+            built,
+            "lake_freshness_checks",
+            "Checks that each table's last completed week is materialized by Monday 09:00 UTC.",
+        )
+        for built in dg.build_time_partition_freshness_checks(
+            assets=assets, deadline_cron=FRESHNESS_DEADLINE_CRON, severity=dg.AssetCheckSeverity.WARN
+        )
+    ]

@@ -16,7 +16,8 @@ from dagster._core.execution.context.system import StepExecutionContext
 from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 
 from spotify_assets.defs import dagster_internals
-from spotify_assets.defs.checks import emit
+from spotify_assets.defs.checks import emit, freshness_checks, schema_change_checks
+from spotify_assets.defs.partitions import build_weekly_partitions
 from spotify_assets.lake.rules import Outcome, Rule
 
 PACKAGE = Path(dagster_internals.__file__).resolve().parents[1]  # spotify_assets/
@@ -81,3 +82,28 @@ def test_a_check_output_is_closed_after_its_per_week_evaluations():
     # it points at the week's materialization it judged, so the check's Partitions tab counts it
     assert evaluation.target_materialization_data is not None
     assert evaluation.target_materialization_data.run_id == result.run_id
+
+
+def test_dagsters_check_factories_run_under_readable_step_names():
+    """`renamed_checks` reuses the factory's function: the checks still judge, as the named steps."""
+    partitions = build_weekly_partitions("2026-08-17", "2026-08-24")
+
+    @dg.asset(partitions_def=partitions)
+    def counts() -> dg.MaterializeResult:
+        return dg.MaterializeResult(
+            metadata={"dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn("n", "int64")])}
+        )
+
+    checks = [*freshness_checks([counts]), *schema_change_checks([counts])]
+    assert sorted(c.node_def.name for c in checks) == ["lake_freshness_checks", "lake_schema_change_checks"]
+
+    def week_run(week: str, instance: dg.DagsterInstance) -> dict[str, bool]:
+        result = dg.materialize([counts, *checks], partition_key=week, instance=instance)
+        steps = {event.step_key for event in result.all_events if event.is_step_success}
+        assert steps == {"counts", "lake_freshness_checks", "lake_schema_change_checks"}
+        return {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+
+    with dg.instance_for_test() as instance:
+        # the last week of these partitions (whatever today is) is still missing: not fresh
+        assert week_run("2026-08-17", instance) == {"freshness_check": False, "column_schema_change": True}
+        assert week_run("2026-08-24", instance) == {"freshness_check": True, "column_schema_change": True}

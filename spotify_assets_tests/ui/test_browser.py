@@ -149,3 +149,21 @@ def test_the_weekly_report_says_where_to_see_its_chart(dagster_dev: DagsterDev, 
     expect(page.get_by_text(f"Music trends: week of {ui_lake.job_week}")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("Top artists' songs on the charts"))).to_be_visible()
     assert screenshot(page, "ui-weekly-report.png").stat().st_size > 10_000
+
+
+def test_the_freshness_sensor_names_its_target(dagster_dev: DagsterDev, page: Page):
+    page.goto(f"{dagster_dev.url}/locations/{LOCATION}/sensors/lake_freshness_sensor")
+    expect(page.get_by_role("link", name="lake_freshness", exact=True).first).to_be_visible()
+    text = page.inner_text("body")
+    assert "Selection(" not in text and "AssetCheckKey" not in text, text[:2000]
+    assert screenshot(page, "ui-freshness-sensor.png").stat().st_size > 10_000
+
+
+def test_a_runs_steps_are_named(dagster_dev: DagsterDev, ui_lake: UiLake, page: Page):
+    page.goto(f"{dagster_dev.url}/runs/{ui_lake.job_run_id}")
+    page.get_by_text("Succeeded (7)").click()  # the run's side panel lists its steps by name
+    expect(page.get_by_text("lake_schema_change_checks").first).to_be_visible()
+    text = page.inner_text("body")
+    assert {"lake_freshness_checks", "lake_schema_change_checks", "lake_tables"} <= set(text.split()), text[:2000]
+    assert not re.search(r"\b\w+_[0-9a-f]{8}\b", text), text[:2000]
+    assert screenshot(page, "ui-run-steps.png").stat().st_size > 10_000

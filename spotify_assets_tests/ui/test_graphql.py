@@ -1,5 +1,7 @@
 """The UI path through `dagster dev`'s GraphQL API: what the webserver shows and what its buttons do."""
 
+import re
+
 import pyarrow.parquet as pq
 
 from spotify_assets_tests.ui.conftest import UiLake
@@ -179,3 +181,30 @@ def test_schedule_and_sensor_are_listed_stopped_and_can_be_switched_on(dagster_d
     assert dagster_dev.graphql(sensor_query, {"selector": sensor_selector})["sensorOrError"]["sensorState"] == {
         "status": "RUNNING"
     }
+
+
+HASHED_STEP = re.compile(r"_[0-9a-f]{8}$")
+
+
+def run_step_keys(server: DagsterDev, run_id: str) -> list[str]:
+    run = server.graphql(
+        "query($id: ID!) { runOrError(runId: $id) { ... on Run { stepStats { stepKey } } } }", {"id": run_id}
+    )["runOrError"]
+    return sorted(step["stepKey"] for step in run["stepStats"])
+
+
+def test_a_runs_steps_have_names_a_person_reads(dagster_dev: DagsterDev, ui_lake: UiLake):
+    steps = run_step_keys(dagster_dev, ui_lake.job_run_id)
+    assert {"lake_freshness_checks", "lake_schema_change_checks", "lake_tables", "raw_playlist"} <= set(steps)
+    assert not [step for step in steps if HASHED_STEP.search(step)], steps
+
+
+def test_the_freshness_sensor_targets_the_lake_freshness_job(dagster_dev: DagsterDev):
+    """The UI's sensor page shows its target: the `lake_freshness` job, not a check selection."""
+    selector = {**dagster_dev.repository_selector(), "sensorName": "lake_freshness_sensor"}
+    sensor = dagster_dev.graphql(
+        """query($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) {
+             ... on Sensor { targets { pipelineName } assetSelection { assetSelectionString } } } }""",
+        {"selector": selector},
+    )["sensorOrError"]
+    assert sensor == {"targets": [{"pipelineName": "lake_freshness"}], "assetSelection": None}
