@@ -139,6 +139,54 @@ ARTIST_TRENDS = pa.schema(
     ]
 )
 
+# --- the Spotify Charts, downstream of spotify_chart_entries (trends/streams.py) ----------------------
+
+# Each chart entry with what the week's `songs` know of its song (null when no playlist has it).
+SPOTIFY_CHART_SONGS = pa.schema(
+    [
+        pa.field("chart", pa.string(), nullable=False),
+        pa.field("rank", pa.int32(), nullable=False),
+        pa.field("song_id", pa.string()),
+        pa.field("song_known", pa.bool_(), nullable=False),
+        pa.field("album_id", pa.string()),
+        pa.field("artist_ids", pa.list_(pa.string())),
+    ]
+)
+
+SONG_STREAMS = pa.schema(
+    [
+        pa.field("chart", pa.string(), nullable=False),
+        pa.field("song_id", pa.string(), nullable=False),
+        pa.field("region", pa.string()),
+        pa.field("rank", pa.int32(), nullable=False),
+        pa.field("streams", pa.int64(), nullable=False),
+        pa.field("share", pa.float64(), nullable=False),
+        pa.field("previous_rank", pa.int32()),  # null when not on last week's stored chart
+        pa.field("previous_streams", pa.int64()),
+        pa.field("streams_change", pa.int64()),
+        pa.field("is_new", pa.bool_()),  # null when last week's chart is not stored
+        pa.field("song_name", pa.string()),
+        pa.field("artist_names", pa.string()),
+        pa.field("song_known", pa.bool_(), nullable=False),
+    ]
+)
+
+ARTIST_STREAMS = pa.schema(
+    [
+        pa.field("chart", pa.string(), nullable=False),
+        pa.field("credit", pa.string(), nullable=False),  # the artist id, else the file's artist_names text
+        pa.field("region", pa.string()),
+        pa.field("artist_id", pa.string()),
+        pa.field("artist_name", pa.string()),
+        pa.field("songs", pa.int32(), nullable=False),
+        pa.field("streams", pa.int64(), nullable=False),
+        pa.field("share", pa.float64(), nullable=False),
+        pa.field("previous_streams", pa.int64()),
+        pa.field("streams_change", pa.int64()),
+        pa.field("is_new", pa.bool_()),
+    ]
+)
+
 TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "raw_playlist": RAW_PLAYLIST,
     "playlists": PLAYLISTS,
@@ -149,6 +197,9 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "chart_movements": CHART_MOVEMENTS,
     "chart_history": CHART_HISTORY,
     "artist_trends": ARTIST_TRENDS,
+    "spotify_chart_songs": SPOTIFY_CHART_SONGS,
+    "song_streams": SONG_STREAMS,
+    "artist_streams": ARTIST_STREAMS,
 }
 
 # The grain of each table within one week: these columns are unique and not null.
@@ -162,6 +213,9 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "chart_movements": ("playlist_id", "song_id"),
     "chart_history": ("playlist_id", "song_id"),
     "artist_trends": ("playlist_id", "artist_id"),
+    "spotify_chart_songs": ("chart", "rank"),
+    "song_streams": ("chart", "song_id"),
+    "artist_streams": ("chart", "credit"),
 }
 
 # The column the IO manager adds when several weeks travel in one frame; in storage it is the
