@@ -87,9 +87,15 @@ def streams_markdown(
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _legend_label(value: object) -> str:
+LEGEND_CHARS = 22  # longer song names would squeeze the plot: the week labels would overlap
+
+
+def _legend_label(value: object, limit: int | None = None) -> str:
+    text = clean_text(value)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
     # matplotlib reads text between two `$` as math: a name such as "A$AP" must stay text
-    return clean_text(value).replace("$", r"\$")
+    return text.replace("$", r"\$")
 
 
 def top_streamed_png(song_streams: pa.Table, week: str, weeks: int = CHART_WEEKS, songs: int = TOP) -> bytes:
@@ -123,9 +129,9 @@ def top_streamed_png(song_streams: pa.Table, week: str, weeks: int = CHART_WEEKS
             [streams[(w, song_id)] / 1e6 if (w, song_id) in streams else float("nan") for w in shown_weeks],
             marker="o",
             linewidth=2,
-            label=_legend_label(leader["song_name"] or song_id),
+            label=_legend_label(leader["song_name"] or song_id, LEGEND_CHARS),
         )
-    axes.set_xticks(x, [w[5:] for w in shown_weeks])
+    axes.set_xticks(x, [w[5:] for w in shown_weeks], fontsize=9)
     axes.set_ylabel("streams (millions)")
     title = f"Top streamed songs, {_legend_label(chart)}" if chart else "No Spotify chart data"
     axes.set_title(f"{title}: {shown_weeks[0] if shown_weeks else week} to {week}", fontsize=11)
