@@ -18,6 +18,7 @@ from spotify_assets.defs.resources.charts import SpotifyChartsResource
 from spotify_assets.defs.resources.glue import GlueCrawlerResource
 from spotify_assets.defs.resources.lake import LakeStorage
 from spotify_assets.defs.resources.spotify import SpotifyResource
+from spotify_assets.defs.sensors import build_spotify_charts_sensor
 from spotify_assets.settings import Settings, load_settings
 
 
@@ -98,7 +99,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         ],
         jobs=[job],
         schedules=[build_weekly_lake_schedule(job)],
-        sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness, name="lake_freshness_sensor")],
+        sensors=[
+            dg.build_sensor_for_freshness_checks(freshness_checks=freshness, name="lake_freshness_sensor"),
+            build_spotify_charts_sensor(partitions, live=settings.live),
+        ],
         resources=build_resources(settings),
         # The assets form one chain (raw -> tables -> catalog) whose data crosses steps through the
         # lake anyway: one process per run instead of one per step saves seconds of imports per step.
