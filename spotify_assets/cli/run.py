@@ -26,6 +26,9 @@ TABLE_ORDER = (
     "chart_movements",
     "chart_history",
     "artist_trends",
+    "spotify_chart_songs",
+    "song_streams",
+    "artist_streams",
 )
 
 
@@ -128,11 +131,11 @@ def main() -> int:
     print("\nRows (all weeks):")
     for table in TABLE_ORDER:
         if table in counts:
-            print(f"  {table:<16} {counts[table]:>8,}")
+            print(f"  {table:<21} {counts[table]:>8,}")
     print("\nChecks (inline checks: one evaluation per week; schema change and freshness: one per run):")
     print("\n".join(_check_lines(result, weeks[-1], last_completed_week)) or "  none ran")
     print(f"\nLake:     {settings.lake}/<table>/week=<YYYY-MM-DD>/part-0.parquet")
-    print(f"Report:   {settings.lake}/reports/week={weeks[-1]}/report.md (and top_artists.png)")
+    print(f"Report:   {settings.lake}/reports/week={weeks[-1]}/report.md (and top_artists.png, top_streamed.png)")
     print("\n".join(_catalog_lines(settings)))
     print("UI:       make dev, then open http://127.0.0.1:3000 (this run is in its history)")
     if not result.success:
