@@ -207,3 +207,21 @@ def test_the_report_shows_the_streams_section_and_links_its_chart(lake, sample_l
     assert "](top_streamed.png)" in (folder / "report.md").read_text()
     top = read_lake(lake, "song_streams").query("week == @week and chart == 'regional-global-weekly' and rank == 1")
     assert f"| 1 | {top['song_name'].item()} |" in section
+
+
+def test_a_week_whose_charts_were_never_ingested_is_written_empty_not_failed(lake, tmp_path):
+    """`--select 'raw_playlist*'` reaches these assets through songs without the chart ingest."""
+    week = SAMPLE_WEEKS[0]
+    playlists_only = tmp_path / "lake"
+    copy_tables(lake, playlists_only, ["songs", "artists"], [week])
+    defs = build_definitions(load_settings({"SPOTIFY_ASSETS_LAKE": str(playlists_only)}))
+    result = downstream_job(defs).execute_in_process(partition_key=week, instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    for table in STREAM_TABLES:
+        assert pq.read_table(playlists_only / table / f"week={week}" / "part-0.parquet").num_rows == 0
+    (joined,) = [
+        m
+        for m in (e.event_specific_data.materialization for e in result.get_asset_materialization_events())
+        if m.asset_key == dg.AssetKey("spotify_chart_songs")
+    ]
+    assert joined.metadata["entries_stored"].value is False and joined.metadata["songs_stored"].value is True

@@ -1,11 +1,13 @@
 """`spotify_chart_songs`, `song_streams` and `artist_streams`: the Spotify Charts joined to the
 week's songs, and their streams week over week (docs/trends.md, Streams from the Spotify Charts).
 
-`songs`, `artists` and last week's stored charts are read through the `lake` resource with missing
-weeks skipped, not loaded as inputs: a week without playlists (no `songs` stored) still gets its
-streams, and week over week needs last week's chart without making these assets depend on their
-own previous week (which would cost a UI backfill a run of its own, as `chart_history` does). A run
-over many weeks reads the week before its first week from the lake, then uses its own weeks.
+Every table they read (`spotify_chart_entries`, `songs`, `artists`, last week's stored charts) is a
+dependency read through the `lake` resource with missing weeks skipped, not an input the IO manager
+loads: a week without playlists (no `songs` stored) still gets its streams; a run of the playlists
+alone (`--select 'raw_playlist*'`, which reaches these assets through `songs`) does not fail on a
+week whose charts were never ingested (its tables are then written empty, and the metadata says
+so); and week over week needs last week's chart without making these assets depend on their own
+previous week (which would cost a UI backfill a run of its own, as `chart_history` does).
 """
 
 import dagster as dg
@@ -16,6 +18,7 @@ from spotify_assets.defs.assets.common import OWNERS, SINGLE_RUN, join_weeks, sp
 from spotify_assets.defs.checks import check_specs, emit
 from spotify_assets.defs.resources.lake import LakeStorage
 from spotify_assets.lake.rules import unique_key
+from spotify_assets.lake.schemas import TABLE_SCHEMAS
 from spotify_assets.trends.history import previous_week
 from spotify_assets.trends.streams import ChartWeek, chart_songs, week_streams
 
@@ -23,18 +26,37 @@ ENTRIES = "spotify_chart_entries"
 
 
 def _read_by_week(lake: LakeStorage, table: str, weeks: list[str]) -> dict[str, pa.Table]:
-    """The stored weeks of `table` among `weeks`; a week never written is left out."""
-    data = lake.read_weeks(table, weeks, with_week=True, missing="skip")
-    stored = set(data["week"].unique().to_pylist())
-    return {week: tables for week, tables in split_weeks(data, weeks).items() if week in stored}
+    """The stored weeks of `table` among `weeks` (a week stored empty too); a week never written is
+    left out."""
+    listed = set(lake.list_weeks(table))
+    stored = [week for week in weeks if week in listed]
+    if not stored:
+        return {}
+    return split_weeks(lake.read_weeks(table, stored, with_week=True), stored)
+
+
+def _entries(context: dg.AssetExecutionContext, lake: LakeStorage, weeks: list[str]) -> dict[str, pa.Table | None]:
+    """`spotify_chart_entries` of the run's weeks, None for a week never ingested (it is then
+    written as a week without chart files), with a warning naming what to materialize."""
+    stored = _read_by_week(lake, ENTRIES, weeks)
+    missing = [week for week in weeks if week not in stored]
+    if missing:
+        context.log.warning(
+            f"{ENTRIES} has no stored week {', '.join(missing)}: written as weeks without charts. Materialize the "
+            f"spotify_charts group for them (the sensor or the weekly job does) to get their streams."
+        )
+    return {week: stored.get(week) for week in weeks}
+
+
+def _or_empty(table: pa.Table | None, name: str) -> pa.Table:
+    return table if table is not None else TABLE_SCHEMAS[name].empty_table()
 
 
 def build_spotify_chart_songs(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     """`spotify_chart_songs` over `partitions`."""
 
     @dg.asset(
-        ins={ENTRIES: dg.AssetIn()},
-        deps=["songs"],
+        deps=[ENTRIES, "songs"],
         partitions_def=partitions,
         backfill_policy=SINGLE_RUN,
         group_name="spotify_charts",
@@ -43,21 +65,26 @@ def build_spotify_chart_songs(partitions: dg.PartitionsDefinition) -> dg.AssetsD
         io_manager_key="io_manager",
         check_specs=check_specs("spotify_chart_songs", partitions),
     )
-    def spotify_chart_songs(context: dg.AssetExecutionContext, lake: LakeStorage, spotify_chart_entries: pa.Table):
+    def spotify_chart_songs(context: dg.AssetExecutionContext, lake: LakeStorage):
         """Every entry of the week's Spotify Charts, keyed by (chart, rank), with the album_id and
         artist_ids of its song where the week's songs have it (song_known), null where no followed
         playlist has it. A week without playlists (songs empty or never materialized) gets every
         entry with song_known false. Materialize it again after the week's songs change."""
         weeks = sorted(context.partition_keys)
-        entries = split_weeks(spotify_chart_entries, weeks)
+        entries = _entries(context, lake, weeks)
         songs = _read_by_week(lake, "songs", weeks)
         built, outcomes = {}, {}
         for week in weeks:
-            built[week] = chart_songs(entries[week], songs.get(week))
+            built[week] = chart_songs(_or_empty(entries[week], ENTRIES), songs.get(week))
             outcomes[week] = [unique_key("spotify_chart_songs", built[week])]
             known = pc.sum(built[week]["song_known"]).as_py() or 0
             context.add_asset_metadata(
-                {"entries": built[week].num_rows, "songs_known": known, "songs_stored": week in songs},
+                {
+                    "entries": built[week].num_rows,
+                    "songs_known": known,
+                    "songs_stored": week in songs,
+                    "entries_stored": entries[week] is not None,
+                },
                 partition_key=week,
             )
         yield from emit(context, outcomes, [dg.Output(join_weeks(context, built))])
@@ -94,37 +121,25 @@ def build_chart_streams(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinit
             ).with_io_manager_key("io_manager")
             for name, description in STREAM_TABLES.items()
         ],
-        ins={ENTRIES: dg.AssetIn(), "spotify_chart_songs": dg.AssetIn()},
         partitions_def=partitions,
         backfill_policy=SINGLE_RUN,
         check_specs=[spec for name in STREAM_TABLES for spec in check_specs(name, partitions)],
     )
-    def chart_streams(
-        context: dg.AssetExecutionContext,
-        lake: LakeStorage,
-        spotify_chart_entries: pa.Table,
-        spotify_chart_songs: pa.Table,
-    ):
+    def chart_streams(context: dg.AssetExecutionContext, lake: LakeStorage):
         """Streams per song and per credited artist of each Spotify Chart, week over week: each week
         is compared with the chart stored the week before (read from the lake for the run's first
         week)."""
         weeks = sorted(context.partition_keys)
-        entries = split_weeks(spotify_chart_entries, weeks)
-        joined = split_weeks(spotify_chart_songs, weeks)
-        artists = _read_by_week(lake, "artists", [previous_week(weeks[0]), *weeks])
-        before = None
-        first = previous_week(weeks[0])
-        stored_entries = _read_by_week(lake, ENTRIES, [first])
-        if first in stored_entries:
-            stored_joined = _read_by_week(lake, "spotify_chart_songs", [first])
-            before = ChartWeek(stored_entries[first], stored_joined.get(first), artists.get(first))
-        else:
-            context.log.info(f"no {ENTRIES} stored for {first}: week {weeks[0]} is compared with nothing")
+        first = previous_week(weeks[0])  # the week before the run: stored, or nothing to compare with
+        entries = _read_by_week(lake, ENTRIES, [first, *weeks])
+        joined = _read_by_week(lake, "spotify_chart_songs", [first, *weeks])
+        artists = _read_by_week(lake, "artists", [first, *weeks])
         built, outcomes = {}, {}
         for week in weeks:
-            this = ChartWeek(entries[week], joined[week], artists.get(week))
+            last = previous_week(week)
+            before = ChartWeek(entries[last], joined.get(last), artists.get(last)) if last in entries else None
+            this = ChartWeek(_or_empty(entries.get(week), ENTRIES), joined.get(week), artists.get(week))
             built[week] = week_streams(this, before)
-            before = this
             outcomes[week] = [unique_key(name, getattr(built[week], name)) for name in STREAM_TABLES]
             song_streams = built[week].song_streams
             context.add_asset_metadata(
