@@ -132,6 +132,16 @@ def test_the_sample_weeks_land_every_chart_in_the_weekly_job(sample_lake):
     assert last[0]["weeks_on_chart"] is not None and last[0]["file_name"].endswith("-2026-11-05.csv")
 
 
+def test_the_sample_charts_are_the_default_only_beside_the_sample_replay(tmp_path):
+    from spotify_assets.settings import load_settings
+
+    assert load_settings({}).charts_dir == str(SAMPLE_CHARTS_DIR)
+    assert load_settings({"SPOTIFY_REPLAY_DIR": str(tmp_path)}).charts_dir is None
+    assert load_settings({"SPOTIFY_CLIENT_ID": "i", "SPOTIFY_CLIENT_SECRET": "s"}).charts_dir is None
+    live = {"SPOTIFY_CLIENT_ID": "i", "SPOTIFY_CLIENT_SECRET": "s", "SPOTIFY_CHARTS_DIR": "s3://b/charts/"}
+    assert load_settings(live).charts_dir == "s3://b/charts"
+
+
 def test_the_first_week_default_is_the_earlier_of_replay_and_charts(lake_env, tmp_path):
     charts = tmp_path / "charts"
     shutil.copytree(SAMPLE_CHARTS_DIR, charts)
