@@ -11,7 +11,12 @@ from spotify_assets.defs.assets.trends import build_music_trends
 from spotify_assets.defs.assets.weekly_report import build_weekly_report
 from spotify_assets.defs.checks import freshness_checks, schema_change_checks
 from spotify_assets.defs.io_manager import ParquetIOManager
-from spotify_assets.defs.jobs import WEEKLY_JOB, build_weekly_lake_job, build_weekly_lake_schedule
+from spotify_assets.defs.jobs import (
+    WEEKLY_JOB,
+    build_spotify_charts_job,
+    build_weekly_lake_job,
+    build_weekly_lake_schedule,
+)
 from spotify_assets.defs.partitions import build_weekly_partitions, partition_weeks
 from spotify_assets.defs.resources.catalog import DuckDBCatalogResource, UncataloguedLakeResource
 from spotify_assets.defs.resources.charts import SpotifyChartsResource
@@ -84,6 +89,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     chart_streams = [build_spotify_chart_songs(partitions), build_chart_streams(partitions)]
     freshness = freshness_checks(lake_assets)
     job = build_weekly_lake_job(partitions)
+    charts_job = build_spotify_charts_job(partitions)
     return dg.Definitions(
         assets=[
             *lake_assets,
@@ -97,11 +103,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             *schema_change_checks([*lake_assets, *chart_assets, music_trends, *chart_streams]),
             *freshness,
         ],
-        jobs=[job],
+        jobs=[job, charts_job],
         schedules=[build_weekly_lake_schedule(job)],
         sensors=[
             dg.build_sensor_for_freshness_checks(freshness_checks=freshness, name="lake_freshness_sensor"),
-            build_spotify_charts_sensor(partitions, live=settings.live),
+            build_spotify_charts_sensor(charts_job, partitions, live=settings.live),
         ],
         resources=build_resources(settings),
         # The assets form one chain (raw -> tables -> catalog) whose data crosses steps through the

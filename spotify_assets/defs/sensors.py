@@ -9,22 +9,16 @@ from spotify_assets.charts.changes import folder_changes
 from spotify_assets.charts.folder import ChartFolderError
 from spotify_assets.defs.resources.charts import SpotifyChartsResource
 
-CHART_GROUP = "spotify_charts"
 SENSOR_NAME = "spotify_charts_sensor"
 
 
-def chart_selection() -> dg.AssetSelection:
-    """The chart assets and every asset downstream of them (the catalog, the joins and trends)."""
-    return dg.AssetSelection.groups(CHART_GROUP).downstream()
-
-
-def build_spotify_charts_sensor(partitions: dg.PartitionsDefinition, *, live: bool) -> dg.SensorDefinition:
-    """The sensor over `partitions`; `live`: a file of the week in progress waits until that week is
-    a partition."""
+def build_spotify_charts_sensor(job, partitions: dg.PartitionsDefinition, *, live: bool) -> dg.SensorDefinition:
+    """The sensor that runs `job` (the `spotify_charts` job) over `partitions`; `live`: a file of
+    the week in progress waits until that week is a partition."""
 
     @dg.sensor(
         name=SENSOR_NAME,
-        target=chart_selection(),
+        job=job,
         default_status=dg.DefaultSensorStatus.STOPPED,
         minimum_interval_seconds=60,
     )

@@ -76,3 +76,8 @@ def test_the_raw_and_rejection_rules_warn_with_the_files():
     rejected = chart_tables(raw_chart_table([(GLOBAL, b"nonsense\n")])).rejected
     (unique, count) = rejected_outcomes(rejected)
     assert unique.passed and not count.passed and count.metadata["files"] == [GLOBAL]
+
+
+def test_without_a_charts_folder_an_empty_week_is_no_fault():
+    (_, has_charts, placed) = raw_chart_outcomes(raw_chart_table([]), "2026-10-19", [], {}, followed=False)
+    assert has_charts.passed and placed.passed and has_charts.metadata["charts_folder_set"] is False
