@@ -40,10 +40,11 @@ ChartSong = tuple[str, str]  # (chart, song_id)
 @dataclass(frozen=True)
 class ChartWeek:
     """One week of the charts as stored: its `spotify_chart_entries`, their `spotify_chart_songs`
-    and the week's `artists` (for the names of known artists; None or empty when no playlist)."""
+    (None when not stored: no song is then known) and the week's `artists` (for the names of known
+    artists; None or empty when no playlist)."""
 
     entries: TableLike
-    chart_songs: TableLike
+    chart_songs: TableLike | None
     artists: TableLike | None = None
 
 
@@ -102,7 +103,7 @@ def _best_entries(entries: TableLike) -> dict[ChartSong, dict[str, Any]]:
     return best
 
 
-def _song_artists(weeks: Iterable[TableLike]) -> dict[str, list[str]]:
+def _song_artists(weeks: Iterable[TableLike | None]) -> dict[str, list[str]]:
     """song_id -> artist_ids of the songs the given weeks' chart_songs know, the first week first."""
     artists: dict[str, list[str]] = {}
     for chart_songs_week in weeks:
@@ -128,7 +129,9 @@ class Credit:
     artist_name: str | None
 
 
-def credits_of(entry: Mapping[str, Any], song_artists: Mapping[str, list[str]], names: Mapping[str, str]):
+def credits_of(
+    entry: Mapping[str, Any], song_artists: Mapping[str, list[str]], names: Mapping[str, str]
+) -> list[Credit]:
     """The artists an entry's streams are credited to: its song's artist ids (each once) where
     known, else the chart file's `artist_names` text as one credit (none when the file has none)."""
     artist_ids = song_artists.get(entry["song_id"])
