@@ -68,7 +68,7 @@ def _check_lines(result: dg.ExecuteInProcessResult, newest_week: str, last_compl
                 f"  {outcome.upper()} {name} ({evaluation.partition or 'latest week'}): {evaluation.description}"
             )
     lines = [
-        f"  {name:<42} {counts['passed']:>3} passed  {counts['failed']:>3} failed  {counts['warned']:>3} warned"
+        f"  {name:<46} {counts['passed']:>3} passed  {counts['failed']:>3} failed  {counts['warned']:>3} warned"
         for name, counts in sorted(tally.items())
     ]
     if stale:
