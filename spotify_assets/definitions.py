@@ -3,7 +3,9 @@
 import dagster as dg
 
 from spotify_assets.defs.assets.catalog import build_lake_catalog
+from spotify_assets.defs.assets.chart_streams import build_chart_streams, build_spotify_chart_songs
 from spotify_assets.defs.assets.raw import build_raw_playlist
+from spotify_assets.defs.assets.spotify_charts import build_raw_spotify_chart, build_spotify_chart_tables
 from spotify_assets.defs.assets.tables import build_lake_tables
 from spotify_assets.defs.assets.trends import build_music_trends
 from spotify_assets.defs.assets.weekly_report import build_weekly_report
@@ -13,14 +15,17 @@ from spotify_assets.defs.jobs import (
     WEEKLY_JOB,
     build_lake_freshness_job,
     build_lake_freshness_sensor,
+    build_spotify_charts_job,
     build_weekly_lake_job,
     build_weekly_lake_schedule,
 )
 from spotify_assets.defs.partitions import build_weekly_partitions, partition_weeks
 from spotify_assets.defs.resources.catalog import DuckDBCatalogResource, UncataloguedLakeResource
+from spotify_assets.defs.resources.charts import SpotifyChartsResource
 from spotify_assets.defs.resources.glue import GlueCrawlerResource
 from spotify_assets.defs.resources.lake import LakeStorage
 from spotify_assets.defs.resources.spotify import SpotifyResource
+from spotify_assets.defs.sensors import build_spotify_charts_sensor
 from spotify_assets.settings import Settings, load_settings
 
 
@@ -72,6 +77,7 @@ def build_resources(settings: Settings) -> dict:
             refresh_token=_optional_env("SPOTIFY_REFRESH_TOKEN", settings.refresh_token_set),
             **_given(api_url=settings.spotify_api_url, accounts_url=settings.spotify_accounts_url),
         ),
+        "spotify_charts": SpotifyChartsResource(charts_dir=settings.charts_dir, s3_timeout_s=settings.s3_timeout_s),
         **catalog_resources(settings),
     }
 
@@ -80,16 +86,32 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     """Every asset, check, job, schedule, sensor and resource, over the weekly partitions."""
     partitions = build_weekly_partitions(*partition_weeks(settings))
     lake_assets = [build_raw_playlist(partitions), build_lake_tables(partitions)]
+    chart_assets = [build_raw_spotify_chart(partitions, live=settings.live), build_spotify_chart_tables(partitions)]
     music_trends = build_music_trends(partitions)
+    chart_streams = [build_spotify_chart_songs(partitions), build_chart_streams(partitions)]
     freshness = freshness_checks(lake_assets)
     job = build_weekly_lake_job(partitions)
     freshness_job = build_lake_freshness_job(freshness)
+    charts_job = build_spotify_charts_job(partitions)
     return dg.Definitions(
-        assets=[*lake_assets, build_lake_catalog(partitions), music_trends, build_weekly_report(partitions)],
-        asset_checks=[*schema_change_checks([*lake_assets, music_trends]), *freshness],
-        jobs=[job, freshness_job],
+        assets=[
+            *lake_assets,
+            *chart_assets,
+            build_lake_catalog(partitions),
+            music_trends,
+            *chart_streams,
+            build_weekly_report(partitions),
+        ],
+        asset_checks=[
+            *schema_change_checks([*lake_assets, *chart_assets, music_trends, *chart_streams]),
+            *freshness,
+        ],
+        jobs=[job, freshness_job, charts_job],
         schedules=[build_weekly_lake_schedule(job)],
-        sensors=[build_lake_freshness_sensor(freshness, freshness_job)],
+        sensors=[
+            build_lake_freshness_sensor(freshness, freshness_job),
+            build_spotify_charts_sensor(charts_job, partitions, live=settings.live),
+        ],
         resources=build_resources(settings),
         # The assets form one chain (raw -> tables -> catalog) whose data crosses steps through the
         # lake anyway: one process per run instead of one per step saves seconds of imports per step.

@@ -200,3 +200,89 @@ def test_artist_trends(sample_lake):
         for r in top.itertuples()
     ]
     assert [r[3] for r in got] == [round(100 * r.appearances / r.playlist_songs, 1) for r in top.itertuples()]
+
+
+# --- the Spotify Charts: expectations from the stored chart entries and the week's songs -------------
+
+
+@pytest.fixture(scope="module")
+def chart_weeks(sample_lake) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The latest week's and the week before's chart entries, each song at its best rank per chart."""
+    entries = read_lake(Path(sample_lake.lake), "spotify_chart_entries")
+    best = entries.sort_values("rank").drop_duplicates(["week", "chart", "song_id"])
+    return best[best["week"] == SAMPLE_WEEKS[-1]], best[best["week"] == SAMPLE_WEEKS[-2]]
+
+
+def test_top_streamed(sample_lake, chart_weeks):
+    latest, before = chart_weeks
+    songs = latest.merge(
+        before[["chart", "song_id", "streams"]], on=["chart", "song_id"], how="left", suffixes=("", "_before")
+    )
+    songs["share_pct"] = (100 * songs["streams"] / songs.groupby("chart")["streams"].transform("sum")).round(2)
+    songs["streams_change"] = songs["streams"] - songs["streams_before"]
+    songs["is_new"] = songs["streams_before"].isna()
+    songs = songs.sort_values(["chart", "streams", "rank", "song_id"], ascending=[True, False, True, True])
+    songs["streams_rank"] = songs.groupby("chart").cumcount() + 1
+    top = songs[songs["streams_rank"] <= 10]
+    columns = ["week", "chart", "streams_rank", "rank", "song_name", "artist_names", "streams"]
+
+    got = run(sample_lake, "top_streamed")
+
+    assert [r[:7] for r in got] == _records(top, columns)
+    assert [r[7] for r in got] == pytest.approx(top["share_pct"].tolist(), abs=0.006)
+    assert [r[8:] for r in got] == _records(top, ["streams_before", "streams_change", "is_new"])
+    assert {r[1] for r in got} == {"regional-global-weekly", "regional-jp-weekly", "regional-br-weekly"}
+
+
+def test_artist_streams(sample_lake, lake, chart_weeks):
+    latest, before = chart_weeks
+    songs = lake["songs"].sort_values(["week", "playlist_id", "position"]).drop_duplicates(["week", "song_id"])
+    # a song's artists from the latest week's songs, else the week before's; else the file's text
+    credits = {}
+    for week in (SAMPLE_WEEKS[-2], SAMPLE_WEEKS[-1]):
+        credits.update({r.song_id: list(r.artist_ids) for r in songs[songs["week"] == week].itertuples()})
+    names = dict(zip(lake["artists"]["artist_id"], lake["artists"]["artist_name"], strict=True))
+
+    def credited(frame: pd.DataFrame) -> pd.DataFrame:
+        rows = []
+        for r in frame.itertuples():
+            ids = list(dict.fromkeys(credits.get(r.song_id, [])))
+            pairs = [(a, a, names[a]) for a in ids] or [(r.artist_names, None, r.artist_names)]
+            rows += [(r.chart, credit, artist_id, name, r.streams) for credit, artist_id, name in pairs]
+        frame = pd.DataFrame(rows, columns=["chart", "credit", "artist_id", "artist_name", "streams"])
+        return frame.groupby(["chart", "credit"], dropna=False).agg(
+            artist_id=("artist_id", "first"), artist_name=("artist_name", "first"),
+            songs=("streams", "size"), streams=("streams", "sum"),
+        ).reset_index()  # fmt: skip
+
+    now, then = credited(latest), credited(before)
+    now = now.merge(then[["chart", "credit", "streams"]], on=["chart", "credit"], how="left", suffixes=("", "_before"))
+    now["share_pct"] = (100 * now["streams"] / now["chart"].map(latest.groupby("chart")["streams"].sum())).round(1)
+    now["streams_change"] = now["streams"] - now["streams_before"]
+    now["is_new"] = now["streams_before"].isna()
+    now = now.sort_values(["chart", "streams", "credit"], ascending=[True, False, True])
+    now["artist_rank"] = now.groupby("chart").cumcount() + 1
+    top = now[now["artist_rank"] <= 10].assign(week=SAMPLE_WEEKS[-1])
+    columns = ["week", "chart", "artist_rank", "artist_name", "artist_id", "songs", "streams"]
+
+    got = run(sample_lake, "artist_streams")
+
+    assert [r[:7] for r in got] == _records(top, columns)
+    assert [r[7] for r in got] == pytest.approx(top["share_pct"].tolist(), abs=0.06)
+    assert [r[8:] for r in got] == _records(top, ["streams_before", "streams_change", "is_new"])
+    assert any(r[4] is None for r in got) and any(r[4] is not None for r in got)  # text and id credits
+
+
+def test_region_compare(sample_lake, chart_weeks):
+    latest, _ = chart_weeks
+    spread = latest.groupby("song_id").agg(charts=("chart", "size"), best_rank=("rank", "min")).reset_index()
+    rows = latest.merge(spread[spread["charts"] > 1], on="song_id")
+    rows = rows.sort_values(
+        ["charts", "best_rank", "song_id", "rank", "region"], ascending=[False, True, True, True, True]
+    )
+    columns = ["week", "song_name", "artist_names", "charts", "best_rank", "region", "rank", "streams"]
+
+    got = run(sample_lake, "region_compare")
+
+    assert got == _records(rows, columns)
+    assert {r[5] for r in got} == {"global", "jp", "br"} and max(r[3] for r in got) == 3

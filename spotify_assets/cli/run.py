@@ -26,6 +26,12 @@ TABLE_ORDER = (
     "chart_movements",
     "chart_history",
     "artist_trends",
+    "raw_spotify_chart",
+    "spotify_chart_entries",
+    "rejected_chart_lines",
+    "spotify_chart_songs",
+    "song_streams",
+    "artist_streams",
 )
 
 
@@ -62,7 +68,7 @@ def _check_lines(result: dg.ExecuteInProcessResult, newest_week: str, last_compl
                 f"  {outcome.upper()} {name} ({evaluation.partition or 'latest week'}): {evaluation.description}"
             )
     lines = [
-        f"  {name:<42} {counts['passed']:>3} passed  {counts['failed']:>3} failed  {counts['warned']:>3} warned"
+        f"  {name:<46} {counts['passed']:>3} passed  {counts['failed']:>3} failed  {counts['warned']:>3} warned"
         for name, counts in sorted(tally.items())
     ]
     if stale:
@@ -128,11 +134,11 @@ def main() -> int:
     print("\nRows (all weeks):")
     for table in TABLE_ORDER:
         if table in counts:
-            print(f"  {table:<16} {counts[table]:>8,}")
+            print(f"  {table:<21} {counts[table]:>8,}")
     print("\nChecks (inline checks: one evaluation per week; schema change and freshness: one per run):")
     print("\n".join(_check_lines(result, weeks[-1], last_completed_week)) or "  none ran")
     print(f"\nLake:     {settings.lake}/<table>/week=<YYYY-MM-DD>/part-0.parquet")
-    print(f"Report:   {settings.lake}/reports/week={weeks[-1]}/report.md (and top_artists.png)")
+    print(f"Report:   {settings.lake}/reports/week={weeks[-1]}/report.md (and top_artists.png, top_streamed.png)")
     print("\n".join(_catalog_lines(settings)))
     print("UI:       make dev, then open http://127.0.0.1:3000 (this run is in its history)")
     if not result.success:

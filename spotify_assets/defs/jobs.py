@@ -1,22 +1,38 @@
-"""The weekly job over every lake asset and its Monday 06:00 UTC schedule; the freshness job and\nits sensor."""
+"""The weekly job over every lake asset and its Monday 06:00 UTC schedule; the charts job; the
+freshness job and its sensor."""
 
 from collections.abc import Sequence
 
 import dagster as dg
 
-LAKE_GROUPS = ("ingest", "lake", "catalog", "trends")
+from spotify_assets.defs.assets.spotify_charts import GROUP as CHART_GROUP
+
+LAKE_GROUPS = ("ingest", "lake", CHART_GROUP, "catalog", "trends")
 WEEKLY_JOB = "weekly_lake"
 FRESHNESS_JOB = "lake_freshness"
+CHARTS_JOB = "spotify_charts"
 
 
 def build_weekly_lake_job(partitions: dg.PartitionsDefinition):
     return dg.define_asset_job(
         name=WEEKLY_JOB,
         description=(
-            "Snapshot the followed playlists for a week, rebuild that week's tables and music trends, "
-            "check them, write the weekly report and catalog the tables for SQL."
+            "Snapshot the followed playlists and read the Spotify chart files for a week, rebuild that week's "
+            "tables and music trends, check them, write the weekly report and catalog the tables for SQL."
         ),
         selection=dg.AssetSelection.groups(*LAKE_GROUPS),
+        partitions_def=partitions,
+    )
+
+
+def build_spotify_charts_job(partitions: dg.PartitionsDefinition):
+    """The chart assets and every asset downstream of them (the catalog, and what joins or trends
+    the charts): what `spotify_charts_sensor` runs for a week whose chart files changed."""
+    return dg.define_asset_job(
+        name=CHARTS_JOB,
+        description="Read a week's Spotify chart files again, rebuild the chart tables and everything downstream "
+        "of them (the catalog included), and check them.",
+        selection=dg.AssetSelection.groups(CHART_GROUP).downstream(),
         partitions_def=partitions,
     )
 

@@ -12,6 +12,7 @@ from spotify_assets.defs.resources.lake import LakeStorage
 from spotify_assets.lake.schemas import WEEK_COLUMN
 from spotify_assets.trends.history import weeks_back
 from spotify_assets.trends.render import CHART_WEEKS, IMAGE_NAME, REPORT_NAME, report_markdown, top_artists_png
+from spotify_assets.trends.streams_report import STREAMS_IMAGE_NAME, streams_markdown, top_streamed_png
 
 REPORTS_FOLDER = "reports"  # <lake>/reports/week=<week>/: beside the tables, not one of them
 
@@ -24,6 +25,7 @@ def _location(uri: str) -> dg.MetadataValue:
 # the chart is shown instead. On S3 the links open the object's page in the S3 console.
 LOCAL_LABELS = {
     "image": "image file (the chart is shown in report: Show Markdown)",
+    "streams_image": "streams image file (the chart is shown in report: Show Markdown)",
     "report_file": "report file (the same Markdown as report: Show Markdown)",
 }
 
@@ -41,6 +43,10 @@ def file_metadata(name: str, uri: str) -> dict[str, dg.MetadataValue]:
     return {LOCAL_LABELS[name]: dg.MetadataValue.path(uri)}
 
 
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
 def _weeks_of(table: pa.Table, week: str) -> pa.Table:
     return table.filter(pc.equal(table[WEEK_COLUMN], week))
 
@@ -49,7 +55,7 @@ def build_weekly_report(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinit
     """`weekly_report` over `partitions`."""
 
     @dg.asset(
-        deps=["chart_movements", "artist_trends", "playlists"],
+        deps=["chart_movements", "artist_trends", "playlists", "song_streams", "artist_streams"],
         partitions_def=partitions,
         backfill_policy=SINGLE_RUN,
         group_name="trends",
@@ -58,39 +64,60 @@ def build_weekly_report(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinit
     )
     def weekly_report(context: dg.AssetExecutionContext, lake: LakeStorage) -> dg.MaterializeResult:
         """The week in music, to look at rather than read: top artists and a chart of their songs on
-        the charts over the last 12 weeks, then per playlist the top climbers, new entries and exits.
-        Shown as the `report` of each week's materialization; the chart is also written next to the
-        data as `<lake>/reports/week=<week>/top_artists.png`, with the report as `report.md`."""
+        the charts over the last 12 weeks, then per playlist the top climbers, new entries and exits,
+        then the streams on the Spotify Charts: per chart its top streamed songs with their change
+        from last week and the artists' share of its streams, with a chart of the leaders' streams
+        over the last 12 weeks. Shown as the `report` of each week's materialization; the charts are
+        also written next to the data as `<lake>/reports/week=<week>/top_artists.png` and
+        `top_streamed.png`, with the report as `report.md`. A week without playlists or without
+        chart files still gets its report, saying so."""
         weeks = sorted(context.partition_keys)
         window = sorted(set(weeks_back(weeks[0], CHART_WEEKS)) | set(weeks))
         artist_trends = lake.read_weeks("artist_trends", window, with_week=True, missing="skip")
-        movements = lake.read_weeks("chart_movements", weeks, with_week=True)
+        movements = lake.read_weeks("chart_movements", weeks, with_week=True, missing="skip")
         playlists = lake.read_weeks("playlists", weeks, with_week=True, missing="skip")
+        song_streams = lake.read_weeks("song_streams", window, with_week=True, missing="skip")
+        artist_streams = lake.read_weeks("artist_streams", weeks, with_week=True, missing="skip")
         for week in weeks:
             png = top_artists_png(artist_trends, week)
+            streams_png = top_streamed_png(song_streams, week)
             folder = f"{REPORTS_FOLDER}/week={week}"
             image_uri = lake.write_object(f"{folder}/{IMAGE_NAME}", png, content_type="image/png")
+            streams_image_uri = lake.write_object(
+                f"{folder}/{STREAMS_IMAGE_NAME}", streams_png, content_type="image/png"
+            )
             names = {r["playlist_id"]: r["playlist_name"] for r in _weeks_of(playlists, week).to_pylist()}
             week_movements = _weeks_of(movements, week).drop_columns([WEEK_COLUMN])
             week_artists = _weeks_of(artist_trends, week).drop_columns([WEEK_COLUMN])
-            # the file links the image beside it; the UI gets it inline (the Dagster UI renders data: images)
-            markdown = report_markdown(week, week_movements, week_artists, names, image=IMAGE_NAME)
+            week_songs_streams = _weeks_of(song_streams, week).drop_columns([WEEK_COLUMN])
+            week_artist_streams = _weeks_of(artist_streams, week).drop_columns([WEEK_COLUMN])
+
+            playlists_part = (week, week_movements, week_artists, names)
+            streams_part = (week, week_songs_streams, week_artist_streams)
+            # the file links the images beside it; the UI gets them inline (the Dagster UI renders data: images)
+            markdown = "\n".join(
+                [
+                    report_markdown(*playlists_part, image=IMAGE_NAME),
+                    streams_markdown(*streams_part, image=STREAMS_IMAGE_NAME),
+                ]
+            )
             report_uri = lake.write_object(
                 f"{folder}/{REPORT_NAME}", markdown.encode(), content_type="text/markdown; charset=utf-8"
             )
-            inline = report_markdown(
-                week,
-                week_movements,
-                week_artists,
-                names,
-                image="data:image/png;base64," + base64.b64encode(png).decode(),
+            inline = "\n".join(
+                [
+                    report_markdown(*playlists_part, image=_data_uri(png)),
+                    streams_markdown(*streams_part, image=_data_uri(streams_png)),
+                ]
             )
             context.add_asset_metadata(
                 {
                     "report": dg.MetadataValue.md(inline),
                     **file_metadata("image", image_uri),
+                    **file_metadata("streams_image", streams_image_uri),
                     **file_metadata("report_file", report_uri),
                     "image_bytes": len(png),
+                    "streams_image_bytes": len(streams_png),
                     "dagster/uri": _location(image_uri.rsplit("/", 1)[0]),
                 },
                 partition_key=week,
