@@ -4,6 +4,7 @@ import dagster as dg
 
 from spotify_assets.defs.assets.catalog import build_lake_catalog
 from spotify_assets.defs.assets.raw import build_raw_playlist
+from spotify_assets.defs.assets.star import build_star_schema
 from spotify_assets.defs.assets.tables import build_lake_tables
 from spotify_assets.defs.assets.trends import build_music_trends
 from spotify_assets.defs.assets.weekly_report import build_weekly_report
@@ -75,11 +76,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     partitions = build_weekly_partitions(*partition_weeks(settings))
     lake_assets = [build_raw_playlist(partitions), build_lake_tables(partitions)]
     music_trends = build_music_trends(partitions)
+    star = build_star_schema(partitions)
     freshness = freshness_checks(lake_assets)
     job = build_weekly_lake_job(partitions)
     return dg.Definitions(
-        assets=[*lake_assets, build_lake_catalog(partitions), music_trends, build_weekly_report(partitions)],
-        asset_checks=[*schema_change_checks([*lake_assets, music_trends]), *freshness],
+        assets=[*lake_assets, build_lake_catalog(partitions), music_trends, build_weekly_report(partitions), star],
+        asset_checks=[*schema_change_checks([*lake_assets, music_trends, star]), *freshness],
         jobs=[job],
         schedules=[build_weekly_lake_schedule(job)],
         sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness, name="lake_freshness_sensor")],

@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-LAKE_GROUPS = ("ingest", "lake", "catalog", "trends")
+# "warehouse" is in the code location only when Snowflake is configured
+LAKE_GROUPS = ("ingest", "lake", "catalog", "trends", "star", "warehouse")
 WEEKLY_JOB = "weekly_lake"
 
 

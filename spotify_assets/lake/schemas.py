@@ -7,6 +7,8 @@ New columns go at the end; renaming one breaks every reader of the lake.
 
 import pyarrow as pa
 
+from spotify_assets.lake.star_schemas import STAR_KEYS, STAR_SCHEMAS
+
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 RAW_PLAYLIST = pa.schema(
@@ -149,6 +151,7 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "chart_movements": CHART_MOVEMENTS,
     "chart_history": CHART_HISTORY,
     "artist_trends": ARTIST_TRENDS,
+    **STAR_SCHEMAS,
 }
 
 # The grain of each table within one week: these columns are unique and not null.
@@ -162,6 +165,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "chart_movements": ("playlist_id", "song_id"),
     "chart_history": ("playlist_id", "song_id"),
     "artist_trends": ("playlist_id", "artist_id"),
+    **STAR_KEYS,
 }
 
 # The column the IO manager adds when several weeks travel in one frame; in storage it is the
