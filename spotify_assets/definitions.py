@@ -4,6 +4,7 @@ import dagster as dg
 
 from spotify_assets.defs.assets.catalog import build_lake_catalog
 from spotify_assets.defs.assets.raw import build_raw_playlist
+from spotify_assets.defs.assets.spotify_charts import build_raw_spotify_chart, build_spotify_chart_tables
 from spotify_assets.defs.assets.star import build_star_schema
 from spotify_assets.defs.assets.tables import build_lake_tables
 from spotify_assets.defs.assets.trends import build_music_trends
@@ -13,6 +14,7 @@ from spotify_assets.defs.io_manager import ParquetIOManager
 from spotify_assets.defs.jobs import WEEKLY_JOB, build_weekly_lake_job, build_weekly_lake_schedule
 from spotify_assets.defs.partitions import build_weekly_partitions, partition_weeks
 from spotify_assets.defs.resources.catalog import DuckDBCatalogResource, UncataloguedLakeResource
+from spotify_assets.defs.resources.charts import SpotifyChartsResource
 from spotify_assets.defs.resources.glue import GlueCrawlerResource
 from spotify_assets.defs.resources.lake import LakeStorage
 from spotify_assets.defs.resources.spotify import SpotifyResource
@@ -67,6 +69,7 @@ def build_resources(settings: Settings) -> dict:
             refresh_token=_optional_env("SPOTIFY_REFRESH_TOKEN", settings.refresh_token_set),
             **_given(api_url=settings.spotify_api_url, accounts_url=settings.spotify_accounts_url),
         ),
+        "spotify_charts": SpotifyChartsResource(charts_dir=settings.charts_dir, s3_timeout_s=settings.s3_timeout_s),
         **catalog_resources(settings),
     }
 
@@ -75,13 +78,21 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     """Every asset, check, job, schedule, sensor and resource, over the weekly partitions."""
     partitions = build_weekly_partitions(*partition_weeks(settings))
     lake_assets = [build_raw_playlist(partitions), build_lake_tables(partitions)]
+    chart_assets = [build_raw_spotify_chart(partitions, live=settings.live), build_spotify_chart_tables(partitions)]
     music_trends = build_music_trends(partitions)
     star = build_star_schema(partitions)
     freshness = freshness_checks(lake_assets)
     job = build_weekly_lake_job(partitions)
     return dg.Definitions(
-        assets=[*lake_assets, build_lake_catalog(partitions), music_trends, build_weekly_report(partitions), star],
-        asset_checks=[*schema_change_checks([*lake_assets, music_trends, star]), *freshness],
+        assets=[
+            *lake_assets,
+            *chart_assets,
+            build_lake_catalog(partitions),
+            music_trends,
+            build_weekly_report(partitions),
+            star,
+        ],
+        asset_checks=[*schema_change_checks([*lake_assets, *chart_assets, music_trends, star]), *freshness],
         jobs=[job],
         schedules=[build_weekly_lake_schedule(job)],
         sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness, name="lake_freshness_sensor")],

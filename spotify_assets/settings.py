@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SAMPLE_DATA_DIR = Path(__file__).parent / "sample_data"
+SAMPLE_CHARTS_DIR = Path(__file__).parent / "sample_charts"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class Settings:
     # SPOTIFY_ASSETS_FIRST_WEEK; None: the first replay week, or live the documented default
     # (defs/partitions.py: partition_weeks)
     first_week: str | None = None
+    # SPOTIFY_CHARTS_DIR (a local path or s3://bucket/prefix); offline the shipped sample charts,
+    # live None (no charts) unless set
+    charts_dir: str | None = None
 
     @property
     def lake_is_s3(self) -> bool:
@@ -82,12 +86,14 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     else:
         catalog = str(Path(lake).parent / "catalog.duckdb")
     playlists = get("SPOTIFY_PLAYLISTS")
+    live = bool(get("SPOTIFY_CLIENT_ID") and get("SPOTIFY_CLIENT_SECRET"))
+    charts_dir = get("SPOTIFY_CHARTS_DIR") or (None if live else str(SAMPLE_CHARTS_DIR))
     return Settings(
         lake=lake.rstrip("/"),
         catalog_path=catalog,
         replay_dir=_absolute(get("SPOTIFY_REPLAY_DIR") or str(SAMPLE_DATA_DIR)),
         playlists=tuple(p.strip() for p in playlists.split(",") if p.strip()) if playlists else None,
-        live=bool(get("SPOTIFY_CLIENT_ID") and get("SPOTIFY_CLIENT_SECRET")),
+        live=live,
         refresh_token_set=bool(get("SPOTIFY_REFRESH_TOKEN")),
         glue_database=get("GLUE_DATABASE"),
         glue_crawler=get("GLUE_CRAWLER"),
@@ -103,4 +109,5 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         lease_ttl_s=_seconds("SPOTIFY_ASSETS_LEASE_TTL_S", get("SPOTIFY_ASSETS_LEASE_TTL_S"), 120.0),
         lease_wait_s=_seconds("SPOTIFY_ASSETS_LEASE_WAIT_S", get("SPOTIFY_ASSETS_LEASE_WAIT_S"), None),
         first_week=(get("SPOTIFY_ASSETS_FIRST_WEEK") or "").strip() or None,
+        charts_dir=_absolute(charts_dir).rstrip("/") if charts_dir else None,
     )

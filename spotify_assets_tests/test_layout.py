@@ -16,6 +16,7 @@ PLAIN = {
     "spotify_assets.trends": {"spotify_assets.lake", "spotify_assets.trends"},
     "spotify_assets.catalog": {"spotify_assets.lake", "spotify_assets.catalog"},
     "spotify_assets.spotify": {"spotify_assets.lake", "spotify_assets.spotify"},
+    "spotify_assets.charts": {"spotify_assets.lake", "spotify_assets.charts"},
     "spotify_assets.star": {"spotify_assets.lake", "spotify_assets.star"},
 }
 ALLOWED = {

@@ -3,7 +3,7 @@
 import dagster as dg
 
 # "warehouse" is in the code location only when Snowflake is configured
-LAKE_GROUPS = ("ingest", "lake", "catalog", "trends", "star", "warehouse")
+LAKE_GROUPS = ("ingest", "lake", "spotify_charts", "catalog", "trends", "star", "warehouse")
 WEEKLY_JOB = "weekly_lake"
 
 
@@ -11,8 +11,8 @@ def build_weekly_lake_job(partitions: dg.PartitionsDefinition):
     return dg.define_asset_job(
         name=WEEKLY_JOB,
         description=(
-            "Snapshot the followed playlists for a week, rebuild that week's tables and music trends, "
-            "check them, write the weekly report and catalog the tables for SQL."
+            "Snapshot the followed playlists and read the Spotify chart files for a week, rebuild that week's "
+            "tables and music trends, check them, write the weekly report and catalog the tables for SQL."
         ),
         selection=dg.AssetSelection.groups(*LAKE_GROUPS),
         partitions_def=partitions,

@@ -141,6 +141,48 @@ ARTIST_TRENDS = pa.schema(
     ]
 )
 
+# --- Spotify Charts (spotify_assets/charts/): the weekly chart CSV files, beside the playlists ---------
+
+# Every line of every chart file of the week, verbatim (charts/lines.py).
+RAW_SPOTIFY_CHART = pa.schema(
+    [
+        pa.field("file_name", pa.string(), nullable=False),
+        pa.field("file_sha256", pa.string(), nullable=False),
+        pa.field("line_number", pa.int32(), nullable=False),  # 1-based
+        pa.field("line", pa.string(), nullable=False),  # without its terminator; line 1 without the BOM
+    ]
+)
+
+# One row per entry of each chart of the week, from the files alone (charts/parse.py).
+SPOTIFY_CHART_ENTRIES = pa.schema(
+    [
+        pa.field("chart", pa.string(), nullable=False),  # e.g. regional-global-weekly
+        pa.field("region", pa.string(), nullable=False),
+        pa.field("chart_date", pa.date32(), nullable=False),  # the Thursday ending the chart week
+        pa.field("rank", pa.int32(), nullable=False),
+        pa.field("song_id", pa.string()),
+        pa.field("song_name", pa.string()),
+        pa.field("artist_names", pa.string()),  # verbatim, never split
+        pa.field("streams", pa.int64(), nullable=False),
+        pa.field("peak_rank", pa.int32()),  # null in the older format
+        pa.field("previous_rank", pa.int32()),  # null for a new entry (-1 in the file) and in the older format
+        pa.field("weeks_on_chart", pa.int32()),  # null in the older format
+        pa.field("label", pa.string()),  # the file's `source` column; null in the older format
+        pa.field("file_name", pa.string(), nullable=False),
+    ]
+)
+
+# Chart lines (or whole files, line 0) left out of spotify_chart_entries, with the reason.
+REJECTED_CHART_LINES = pa.schema(
+    [
+        pa.field("file_name", pa.string(), nullable=False),
+        pa.field("line_number", pa.int32(), nullable=False),  # 0: the file as a whole
+        pa.field("chart", pa.string()),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("line", pa.string()),  # the raw line, verbatim; null for line 0
+    ]
+)
+
 TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "raw_playlist": RAW_PLAYLIST,
     "playlists": PLAYLISTS,
@@ -151,6 +193,9 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "chart_movements": CHART_MOVEMENTS,
     "chart_history": CHART_HISTORY,
     "artist_trends": ARTIST_TRENDS,
+    "raw_spotify_chart": RAW_SPOTIFY_CHART,
+    "spotify_chart_entries": SPOTIFY_CHART_ENTRIES,
+    "rejected_chart_lines": REJECTED_CHART_LINES,
     **STAR_SCHEMAS,
 }
 
@@ -165,6 +210,9 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "chart_movements": ("playlist_id", "song_id"),
     "chart_history": ("playlist_id", "song_id"),
     "artist_trends": ("playlist_id", "artist_id"),
+    "raw_spotify_chart": ("file_name", "line_number"),
+    "spotify_chart_entries": ("chart", "rank"),
+    "rejected_chart_lines": ("file_name", "line_number"),
     **STAR_KEYS,
 }
 
