@@ -204,4 +204,17 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "weeks_on_chart": "weeks on the playlist's chart so far, this week included",
         "peak_position": "best position on the playlist's chart so far",
     },
+    "fact_chart_entry": {
+        "chart": "the chart, as in `spotify_chart_entries` (e.g. `regional-global-weekly`)",
+        "rank": "the 1-based rank on the chart",
+        "region": "`global` or the market's 2-letter code",
+        "chart_date": "the Thursday that ends the chart week",
+        "song_id": "the song (a `dim_song` key)",
+        "album_id": "the song's album (a `dim_album` key) where a playlist made it known; `unknown` for a song known only from charts",
+        "artist_id": "the song's first artist (a `dim_artist` key) where a playlist made it known; `unknown` for a song known only from charts",
+        "streams": "the week's stream count on this chart",
+        "previous_rank": "rank in last week's chart, as the file says; null for a new entry and in the older format",
+        "peak_rank": "best rank so far, as the file says; null in the older format",
+        "weeks_on_chart": "weeks on this chart so far, as the file says; null in the older format",
+    },
 }

@@ -100,6 +100,22 @@ FACT_PLAYLIST_ENTRY = pa.schema(
     ]
 )
 
+FACT_CHART_ENTRY = pa.schema(
+    [
+        pa.field("chart", pa.string(), nullable=False),
+        pa.field("rank", pa.int32(), nullable=False),
+        pa.field("region", pa.string(), nullable=False),
+        pa.field("chart_date", pa.date32(), nullable=False),
+        pa.field("song_id", pa.string(), nullable=False),
+        pa.field("album_id", pa.string(), nullable=False),
+        pa.field("artist_id", pa.string(), nullable=False),
+        pa.field("streams", pa.int64(), nullable=False),
+        pa.field("previous_rank", pa.int32()),
+        pa.field("peak_rank", pa.int32()),
+        pa.field("weeks_on_chart", pa.int32()),
+    ]
+)
+
 STAR_SCHEMAS: dict[str, pa.Schema] = {
     "dim_week": DIM_WEEK,
     "dim_playlist": DIM_PLAYLIST,
@@ -108,6 +124,7 @@ STAR_SCHEMAS: dict[str, pa.Schema] = {
     "dim_artist": DIM_ARTIST,
     "bridge_song_artist": BRIDGE_SONG_ARTIST,
     "fact_playlist_entry": FACT_PLAYLIST_ENTRY,
+    "fact_chart_entry": FACT_CHART_ENTRY,
 }
 
 STAR_KEYS: dict[str, tuple[str, ...]] = {
@@ -118,6 +135,7 @@ STAR_KEYS: dict[str, tuple[str, ...]] = {
     "dim_artist": ("artist_id", "valid_from_week"),
     "bridge_song_artist": ("song_id", "valid_from_week", "artist_position"),
     "fact_playlist_entry": ("playlist_id", "position"),
+    "fact_chart_entry": ("chart", "rank"),
 }
 
 # The dimensions whose partitions are as-of snapshots (every version known up to the week); the

@@ -19,6 +19,7 @@ FACT_DIMENSIONS: dict[str, dict[str, str]] = {
         "album_id": "dim_album",
         "artist_id": "dim_artist",
     },
+    "fact_chart_entry": {"song_id": "dim_song", "album_id": "dim_album", "artist_id": "dim_artist"},
 }
 
 STAR_RULES: tuple[Rule, ...] = tuple(

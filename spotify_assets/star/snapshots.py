@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 import pyarrow as pa
 
 from spotify_assets.star.dimensions import week_dimensions
-from spotify_assets.star.facts import fact_playlist_entry
+from spotify_assets.star.facts import chart_songs, fact_chart_entry, fact_playlist_entry
 from spotify_assets.star.rules import keys_resolve
 
 
@@ -35,10 +35,12 @@ def week_star(
     week: str,
     sources: Mapping[str, pa.Table],
     previous: Mapping[str, pa.Table | None],
-    chart_songs: Sequence[dict] = (),
 ) -> tuple[dict[str, pa.Table], list]:
-    """Every star table of `week` and the outcomes of its rules."""
-    tables = week_dimensions(week, sources, previous, chart_songs)
+    """Every star table of `week` and the outcomes of its rules, from the week's lake tables
+    (`sources`, by name: playlists, songs, albums, artists, chart_movements, spotify_chart_entries)."""
+    entries = sources["spotify_chart_entries"]
+    tables = week_dimensions(week, sources, previous, chart_songs(entries))
     tables["fact_playlist_entry"] = fact_playlist_entry(sources["songs"], sources["chart_movements"])
-    outcomes = [keys_resolve("fact_playlist_entry", week, tables["fact_playlist_entry"], tables)]
+    tables["fact_chart_entry"] = fact_chart_entry(entries, tables["dim_song"], week)
+    outcomes = [keys_resolve(fact, week, tables[fact], tables) for fact in ("fact_playlist_entry", "fact_chart_entry")]
     return tables, outcomes

@@ -77,6 +77,18 @@ def next_snapshot(
     return pa.Table.from_pylist(versions, schema=schema)
 
 
+def valid_version(versions: pa.Table, key: str, week: str) -> dict[str, dict]:
+    """Each member's version valid in `week` (the first, should a broken snapshot hold two)."""
+    this_week = week_date(week)
+    found: dict[str, dict] = {}
+    for version in versions.to_pylist():
+        if version["valid_from_week"] <= this_week and (
+            version["valid_to_week"] is None or this_week <= version["valid_to_week"]
+        ):
+            found.setdefault(version[key], version)
+    return found
+
+
 def valid_in(versions: pa.Table, key: str, week: str) -> dict[str, int]:
     """How many versions of each member are valid in `week` (a fact's key must find exactly one)."""
     this_week = week_date(week)

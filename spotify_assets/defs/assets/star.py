@@ -20,7 +20,7 @@ from spotify_assets.star.rules import STAR_RULES
 from spotify_assets.star.snapshots import StarHistoryError, snapshot_week, week_star
 
 PREVIOUS_WEEK = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
-SOURCES = ("playlists", "songs", "albums", "artists", "chart_movements")
+SOURCES = ("playlists", "songs", "albums", "artists", "chart_movements", "spotify_chart_entries")
 
 STAR_TABLES = {  # the dimensions first: Dagster wants a multi-asset's outputs after what they depend on
     "dim_week": "One row per week up to this one (the snapshot of the weeks known): week_start (the Monday, "
@@ -36,6 +36,9 @@ STAR_TABLES = {  # the dimensions first: Dagster wants a multi-asset's outputs a
     "valid_from_week, valid_to_week, is_current; plus the 'unknown' member.",
     "bridge_song_artist": "Every artist of every version of every song (song_id, artist_id, artist_position "
     "from 1), with the song version's validity: the join from a song to all its artists.",
+    "fact_chart_entry": "One row per entry of a Spotify chart in the week, keyed like spotify_chart_entries by "
+    "(chart, rank): region, chart_date, song_id, the song's album_id and first artist_id where a playlist "
+    "made them known ('unknown' for a chart-only song), streams, previous_rank, peak_rank, weeks_on_chart.",
     "fact_playlist_entry": "One row per song on a playlist in the week, keyed like songs by (playlist_id, "
     "position): song_id, album_id, artist_id (first artist; 'unknown' when missing), duration_ms, explicit, "
     "popularity, and the song's chart_status, chart_change, weeks_on_chart and peak_position on the "
@@ -81,7 +84,11 @@ def build_star_schema(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinitio
         backfill_policy=SINGLE_RUN,
         check_specs=[
             *(spec for name in STAR_TABLES for spec in check_specs(name, partitions)),
-            *check_specs("fact_playlist_entry", partitions, STAR_RULES),
+            *(
+                spec
+                for fact in ("fact_playlist_entry", "fact_chart_entry")
+                for spec in check_specs(fact, partitions, STAR_RULES)
+            ),
         ],
     )
     def star_schema(
@@ -92,6 +99,7 @@ def build_star_schema(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinitio
         albums: pa.Table,
         artists: pa.Table,
         chart_movements: pa.Table,
+        spotify_chart_entries: pa.Table,
     ):
         """The star's dimension snapshots, bridge and facts, week after week from the snapshots stored
         for the week before the run; every fact key is checked against the week's dimensions."""
@@ -100,7 +108,7 @@ def build_star_schema(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinitio
         if previous["dim_song"] is None:
             context.log.info(f"no star snapshot before {weeks[0]}: the dimensions start this week")
         inputs = {"playlists": playlists, "songs": songs, "albums": albums, "artists": artists}
-        inputs["chart_movements"] = chart_movements
+        inputs |= {"chart_movements": chart_movements, "spotify_chart_entries": spotify_chart_entries}
         by_week = {name: split_weeks(table, weeks) for name, table in inputs.items()}
         built, outcomes = {}, {}
         for week in weeks:
