@@ -8,6 +8,7 @@ from spotify_assets.defs.assets.spotify_charts import build_raw_spotify_chart, b
 from spotify_assets.defs.assets.star import build_star_schema
 from spotify_assets.defs.assets.tables import build_lake_tables
 from spotify_assets.defs.assets.trends import build_music_trends
+from spotify_assets.defs.assets.warehouse import build_snowflake_star
 from spotify_assets.defs.assets.weekly_report import build_weekly_report
 from spotify_assets.defs.checks import freshness_checks, schema_change_checks
 from spotify_assets.defs.io_manager import ParquetIOManager
@@ -17,6 +18,7 @@ from spotify_assets.defs.resources.catalog import DuckDBCatalogResource, Uncatal
 from spotify_assets.defs.resources.charts import SpotifyChartsResource
 from spotify_assets.defs.resources.glue import GlueCrawlerResource
 from spotify_assets.defs.resources.lake import LakeStorage
+from spotify_assets.defs.resources.snowflake import build_snowflake_resource
 from spotify_assets.defs.resources.spotify import SpotifyResource
 from spotify_assets.settings import Settings, load_settings
 
@@ -71,6 +73,7 @@ def build_resources(settings: Settings) -> dict:
         ),
         "spotify_charts": SpotifyChartsResource(charts_dir=settings.charts_dir, s3_timeout_s=settings.s3_timeout_s),
         **catalog_resources(settings),
+        **({"snowflake": build_snowflake_resource(settings.snowflake)} if settings.snowflake else {}),
     }
 
 
@@ -91,6 +94,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             music_trends,
             build_weekly_report(partitions),
             star,
+            # the warehouse group exists only where Snowflake is configured: no week shows a load that did not happen
+            *([build_snowflake_star(partitions)] if settings.snowflake else []),
         ],
         asset_checks=[*schema_change_checks([*lake_assets, *chart_assets, music_trends, star]), *freshness],
         jobs=[job],

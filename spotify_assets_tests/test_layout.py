@@ -18,6 +18,7 @@ PLAIN = {
     "spotify_assets.spotify": {"spotify_assets.lake", "spotify_assets.spotify"},
     "spotify_assets.charts": {"spotify_assets.lake", "spotify_assets.charts"},
     "spotify_assets.star": {"spotify_assets.lake", "spotify_assets.star"},
+    "spotify_assets.warehouse": {"spotify_assets.lake", "spotify_assets.warehouse"},
 }
 ALLOWED = {
     **PLAIN,
