@@ -149,11 +149,7 @@ def load_fact_weeks(connection, table: str, weeks: Mapping[str, pa.Table], schem
     transaction: a re-run of a week replaces it, never adds to it."""
     schema = schema or warehouse_schema(table)
     added = ensure_table(connection.cursor(), table, schema)
-    rows = [
-        {WEEK.lower(): _week_date(week), **row}
-        for week, data in sorted(weeks.items())
-        for row in data.to_pylist()
-    ]
+    rows = [{WEEK.lower(): _week_date(week), **row} for week, data in sorted(weeks.items()) for row in data.to_pylist()]
     weeks_sql = ", ".join(["%s"] * len(weeks))
 
     def work(cursor) -> int:

@@ -60,13 +60,13 @@ def build_snowflake_star(partitions: dg.PartitionsDefinition) -> dg.AssetsDefini
                 try:
                     if table in FACTS:
                         data = lake.read_weeks(table, weeks, with_week=True)
-                        by_week = {week: data.filter(pc.equal(data["week"], week)).drop_columns(["week"]) for week in weeks}
+                        by_week = {
+                            week: data.filter(pc.equal(data["week"], week)).drop_columns(["week"]) for week in weeks
+                        }
                         loaded = load_fact_weeks(connection, table, by_week)
                     else:
                         newest = max(lake.list_weeks(table))
-                        loaded = replace_dimension(
-                            connection, table, lake.read_weeks(table, [newest], with_week=False)
-                        )
+                        loaded = replace_dimension(connection, table, lake.read_weeks(table, [newest], with_week=False))
                 except WarehouseError as error:
                     raise dg.Failure(description=str(error), allow_retries=False) from error
                 context.log.info(f"{loaded.table}: {loaded.rows:,} rows loaded")
@@ -81,4 +81,3 @@ def build_snowflake_star(partitions: dg.PartitionsDefinition) -> dg.AssetsDefini
                 )
 
     return snowflake_star
-
