@@ -207,6 +207,29 @@ def main(argv: list[str] | None = None) -> int:
             ]
         )
 
+    print("Spotify charts: a year of 70 regional charts × 200 entries in one run …", flush=True)
+    results["charts"] = c = _run("bench.charts_bench", "--cache", str(OUT), *(["--weeks", "4"] if args.quick else []))
+    rows.append(
+        [
+            f"charts: {c['weeks']} weeks × {c['files'] // c['weeks']} files ({c['rows']:,} rows) in one run (s)",
+            f"{c['seconds']:.1f}, {c['rows'] / c['seconds']:,.0f} rows/s",
+            f"floor (pyarrow.csv, read once) {c['floor_s']:.2f}",
+            f"{c['seconds'] / c['floor_s']:.1f}",
+            "(info)",
+            "",
+        ]
+    )
+    rows.append(
+        [
+            "charts: peak memory (RSS over start)",
+            f"{c['peak_rss_delta'] / 1e6:,.0f} MB",
+            f"CSV {c['csv_bytes'] / 1e6:,.0f} MB",
+            f"{c['peak_rss_delta'] / c['csv_bytes']:.1f}×",
+            "(info)",
+            "",
+        ]
+    )
+
     print("start-up …", flush=True)
     results["startup"] = s = _run("bench.startup_bench")
     top = ", ".join(f"{name} {sec:.2f}" for name, sec in s["top_imports"][:4])

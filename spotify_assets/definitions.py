@@ -12,7 +12,12 @@ from spotify_assets.defs.assets.warehouse import build_snowflake_star
 from spotify_assets.defs.assets.weekly_report import build_weekly_report
 from spotify_assets.defs.checks import freshness_checks, schema_change_checks
 from spotify_assets.defs.io_manager import ParquetIOManager
-from spotify_assets.defs.jobs import WEEKLY_JOB, build_weekly_lake_job, build_weekly_lake_schedule
+from spotify_assets.defs.jobs import (
+    WEEKLY_JOB,
+    build_spotify_charts_job,
+    build_weekly_lake_job,
+    build_weekly_lake_schedule,
+)
 from spotify_assets.defs.partitions import build_weekly_partitions, partition_weeks
 from spotify_assets.defs.resources.catalog import DuckDBCatalogResource, UncataloguedLakeResource
 from spotify_assets.defs.resources.charts import SpotifyChartsResource
@@ -20,6 +25,7 @@ from spotify_assets.defs.resources.glue import GlueCrawlerResource
 from spotify_assets.defs.resources.lake import LakeStorage
 from spotify_assets.defs.resources.snowflake import build_snowflake_resource
 from spotify_assets.defs.resources.spotify import SpotifyResource
+from spotify_assets.defs.sensors import build_spotify_charts_sensor
 from spotify_assets.settings import Settings, load_settings
 
 
@@ -86,6 +92,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     star = build_star_schema(partitions)
     freshness = freshness_checks(lake_assets)
     job = build_weekly_lake_job(partitions)
+    charts_job = build_spotify_charts_job(partitions)
     return dg.Definitions(
         assets=[
             *lake_assets,
@@ -98,9 +105,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             *([build_snowflake_star(partitions)] if settings.snowflake else []),
         ],
         asset_checks=[*schema_change_checks([*lake_assets, *chart_assets, music_trends, star]), *freshness],
-        jobs=[job],
+        jobs=[job, charts_job],
         schedules=[build_weekly_lake_schedule(job)],
-        sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness, name="lake_freshness_sensor")],
+        sensors=[
+            dg.build_sensor_for_freshness_checks(freshness_checks=freshness, name="lake_freshness_sensor"),
+            build_spotify_charts_sensor(charts_job, partitions, live=settings.live),
+        ],
         resources=build_resources(settings),
         # The assets form one chain (raw -> tables -> catalog) whose data crosses steps through the
         # lake anyway: one process per run instead of one per step saves seconds of imports per step.

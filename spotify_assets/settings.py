@@ -68,8 +68,8 @@ class Settings:
     # SPOTIFY_ASSETS_FIRST_WEEK; None: the first replay week, or live the documented default
     # (defs/partitions.py: partition_weeks)
     first_week: str | None = None
-    # SPOTIFY_CHARTS_DIR (a local path or s3://bucket/prefix); offline the shipped sample charts,
-    # live None (no charts) unless set
+    # SPOTIFY_CHARTS_DIR (a local path or s3://bucket/prefix); beside the shipped sample replay the
+    # shipped sample charts, else None (no charts) unless set
     charts_dir: str | None = None
     # SNOWFLAKE_ACCOUNT and the rest; None: no warehouse group in the code location
     snowflake: SnowflakeSettings | None = None
@@ -149,7 +149,9 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         catalog = str(Path(lake).parent / "catalog.duckdb")
     playlists = get("SPOTIFY_PLAYLISTS")
     live = bool(get("SPOTIFY_CLIENT_ID") and get("SPOTIFY_CLIENT_SECRET"))
-    charts_dir = get("SPOTIFY_CHARTS_DIR") or (None if live else str(SAMPLE_CHARTS_DIR))
+    # the sample charts belong to the sample weeks: they are the default only beside the sample replay
+    sample_replay = not live and not get("SPOTIFY_REPLAY_DIR")
+    charts_dir = get("SPOTIFY_CHARTS_DIR") or (str(SAMPLE_CHARTS_DIR) if sample_replay else None)
     return Settings(
         lake=lake.rstrip("/"),
         catalog_path=catalog,

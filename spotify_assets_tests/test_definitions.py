@@ -17,7 +17,17 @@ from spotify_assets.settings import load_settings
 from spotify_assets_tests.conftest import SAMPLE_WEEKS
 
 ROOT = Path(__file__).resolve().parents[1]
-ALL_TABLES = {"raw_playlist", "playlists", "songs", "albums", "artists", "rejected_items"}
+ALL_TABLES = {
+    "raw_playlist",
+    "playlists",
+    "songs",
+    "albums",
+    "artists",
+    "rejected_items",
+    "raw_spotify_chart",
+    "spotify_chart_entries",
+    "rejected_chart_lines",
+}
 
 
 def _dg(*args: str, home: Path) -> subprocess.CompletedProcess:
@@ -50,7 +60,7 @@ def test_dg_checks_and_lists_every_definition(tmp_path):
     assert {j["name"] for j in shown["jobs"]} == {j.name for j in repository.get_all_jobs()} - {"__ASSET_JOB"}
     assert {s["name"] for s in shown["schedules"]} == {s.name for s in repository.schedule_defs}
     assert {s["name"] for s in shown["sensors"]} == {s.name for s in repository.sensor_defs}
-    assert {"weekly_lake", "weekly_lake_schedule", "lake_freshness_sensor"} <= {
+    assert {"weekly_lake", "weekly_lake_schedule", "lake_freshness_sensor", "spotify_charts_sensor"} <= {
         d["name"] for kind in ("jobs", "schedules", "sensors") for d in shown[kind]
     }
 

@@ -273,3 +273,32 @@ def test_generator_reproduces_the_shipped_files_byte_for_byte(tmp_path):
         # same JSON but other bytes would mean another zlib build, not another generator
         assert gzip.decompress(ours) == gzip.decompress(theirs), rel
         assert ours == theirs, f"{rel}: same JSON, different gzip bytes (zlib build?)"
+
+
+def test_the_sample_charts_are_what_their_generator_writes(tmp_path):
+    """Both formats, a BOM and CRLF where the sample README says, byte for byte reproducible."""
+    from spotify_assets.settings import SAMPLE_CHARTS_DIR
+
+    generator = Path(__file__).parents[1] / "scripts" / "generate_sample_charts.py"
+    subprocess.run([sys.executable, str(generator), "--out", str(tmp_path)], check=True, capture_output=True)
+    shipped = {p.name: p.read_bytes() for p in SAMPLE_CHARTS_DIR.glob("*.csv")}
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("*.csv")} == shipped
+    assert len(shipped) == 36
+    new = [data for name, data in shipped.items() if "--" not in name]
+    old = [data for name, data in shipped.items() if "--" in name]
+    assert len(new) == 24 and all(d.startswith(b"\xef\xbb\xbfrank,uri,") for d in new)
+    assert len(old) == 12 and all(b"\nPosition,Track Name,Artist,Streams,URL" in d.replace(b"\r", b"") for d in old)
+    crlf = {name for name, data in shipped.items() if b"\r\n" in data}
+    assert crlf == {name for name in shipped if name.startswith("regional-jp-")}
+
+
+def test_the_sample_charts_share_songs_with_the_sample_playlists(sample):
+    """The chart songs the downstream join finds in the week's songs."""
+    from spotify_assets.charts.lines import raw_chart_table
+    from spotify_assets.charts.parse import chart_tables
+    from spotify_assets.settings import SAMPLE_CHARTS_DIR
+
+    files = [(p.name, p.read_bytes()) for p in sorted(SAMPLE_CHARTS_DIR.glob("*2026-10-22.csv"))]
+    chart_ids = set(chart_tables(raw_chart_table(files)).entries["song_id"].to_pylist())
+    week_ids = {t["id"] for snapshot in sample["2026-10-19"].values() for t in tracks(snapshot)}
+    assert len(chart_ids & week_ids) >= 20

@@ -12,7 +12,8 @@ CHART_RULES: tuple[Rule, ...] = (
     Rule(
         "raw_spotify_chart",
         "week_has_charts",
-        "The week has at least one chart file in SPOTIFY_CHARTS_DIR; a week without any writes empty chart tables.",
+        "The week has at least one chart file in SPOTIFY_CHARTS_DIR (when it is set); a week without any writes "
+        "empty chart tables.",
     ),
     Rule(
         "raw_spotify_chart",
@@ -60,18 +61,22 @@ def _outcome(table: str, name: str, bad: int, what: str, examples: list | None =
     )
 
 
-def raw_chart_outcomes(raw: pa.Table, week: str, files: list[str], unplaced: dict[str, str]) -> list[Outcome]:
+def raw_chart_outcomes(
+    raw: pa.Table, week: str, files: list[str], unplaced: dict[str, str], *, followed: bool = True
+) -> list[Outcome]:
     """The raw rules on one week: `files` are the week's chart files, `unplaced` the folder's files
-    no week takes, each with why."""
+    no week takes, each with why; `followed`: a charts folder is set (without one no chart is
+    expected, and an empty week is no fault)."""
     outcomes = [unique_key("raw_spotify_chart", raw)]
     outcomes.append(
         _outcome(
             "raw_spotify_chart",
             "week_has_charts",
-            0 if files else 1,
+            0 if files or not followed else 1,
             f"chart files for week {week}: its chart tables are empty. Add the week's files (charts.spotify.com, "
             "Weekly) to SPOTIFY_CHARTS_DIR and materialize the week again",
             files=files,
+            charts_folder_set=followed,
         )
     )
     outcomes.append(

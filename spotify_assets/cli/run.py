@@ -27,6 +27,9 @@ TABLE_ORDER = (
     "chart_movements",
     "chart_history",
     "artist_trends",
+    "raw_spotify_chart",
+    "spotify_chart_entries",
+    "rejected_chart_lines",
     "fact_playlist_entry",
     "fact_chart_entry",
     "dim_week",
@@ -149,7 +152,7 @@ def main() -> int:
     print("\nRows (all weeks; a star dimension: its newest snapshot):")
     for table in TABLE_ORDER:
         if table in counts:
-            print(f"  {table:<20} {counts[table]:>8,}")
+            print(f"  {table:<21} {counts[table]:>8,}")
     print("\nChecks (inline checks: one evaluation per week; schema change and freshness: one per run):")
     print("\n".join(_check_lines(result, weeks[-1], last_completed_week)) or "  none ran")
     print(f"\nLake:     {settings.lake}/<table>/week=<YYYY-MM-DD>/part-0.parquet")

@@ -2,9 +2,12 @@
 
 import dagster as dg
 
+from spotify_assets.defs.assets.spotify_charts import GROUP as CHART_GROUP
+
 # "warehouse" is in the code location only when Snowflake is configured
-LAKE_GROUPS = ("ingest", "lake", "spotify_charts", "catalog", "trends", "star", "warehouse")
+LAKE_GROUPS = ("ingest", "lake", CHART_GROUP, "catalog", "trends", "star", "warehouse")
 WEEKLY_JOB = "weekly_lake"
+CHARTS_JOB = "spotify_charts"
 
 
 def build_weekly_lake_job(partitions: dg.PartitionsDefinition):
@@ -15,6 +18,18 @@ def build_weekly_lake_job(partitions: dg.PartitionsDefinition):
             "tables and music trends, check them, write the weekly report and catalog the tables for SQL."
         ),
         selection=dg.AssetSelection.groups(*LAKE_GROUPS),
+        partitions_def=partitions,
+    )
+
+
+def build_spotify_charts_job(partitions: dg.PartitionsDefinition):
+    """The chart assets and every asset downstream of them (the catalog, and what joins or trends
+    the charts): what `spotify_charts_sensor` runs for a week whose chart files changed."""
+    return dg.define_asset_job(
+        name=CHARTS_JOB,
+        description="Read a week's Spotify chart files again, rebuild the chart tables and everything downstream "
+        "of them (the catalog included), and check them.",
+        selection=dg.AssetSelection.groups(CHART_GROUP).downstream(),
         partitions_def=partitions,
     )
 

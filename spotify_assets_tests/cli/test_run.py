@@ -65,6 +65,10 @@ def test_make_run_entry_point_prints_the_summary_and_is_rerun_safe(tmp_path):
     lake = tmp_path / "lake"
     songs = pq.read_table(lake / "songs").num_rows
     assert re.search(rf"^  songs +{songs:,}$", out, re.MULTILINE), out  # rows of every week, not one
+    entries = pq.read_table(lake / "spotify_chart_entries").num_rows
+    assert entries == 3 * 50 * len(SAMPLE_WEEKS)  # the sample's three charts a week
+    assert re.search(rf"^  spotify_chart_entries +{entries:,}$", out, re.MULTILINE), out
+    assert "spotify_chart_entries.ranks_complete" in out
     files = sorted(p for p in lake.rglob("*.parquet"))
     assert len(files) == len(TABLE_SCHEMAS) * len(SAMPLE_WEEKS)
     before = {p: p.read_bytes() for p in files}

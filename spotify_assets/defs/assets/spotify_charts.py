@@ -67,7 +67,7 @@ def build_raw_spotify_chart(partitions: dg.TimeWindowPartitionsDefinition, *, li
             raise dg.Failure(description=str(error), allow_retries=False) from error
         placement = place_files(names, keys[0], keys[-1], later_weeks_come=live)
         if folder is None:
-            context.log.warning("SPOTIFY_CHARTS_DIR is not set: the chart tables are stored empty")
+            context.log.info("SPOTIFY_CHARTS_DIR is not set: no charts are followed, the chart tables are stored empty")
         tables, outcomes = {}, {}
         for week in weeks:
             files = placement.by_week.get(week, [])
@@ -75,7 +75,9 @@ def build_raw_spotify_chart(partitions: dg.TimeWindowPartitionsDefinition, *, li
                 tables[week] = raw_chart_table((f.file_name, folder.read(f.file_name)) for f in files)
             except ChartFolderError as error:
                 raise dg.Failure(description=f"week {week}: {error}", allow_retries=False) from error
-            outcomes[week] = raw_chart_outcomes(tables[week], week, [f.file_name for f in files], placement.unplaced)
+            outcomes[week] = raw_chart_outcomes(
+                tables[week], week, [f.file_name for f in files], placement.unplaced, followed=folder is not None
+            )
             context.log.info(f"week {week}: {len(files)} chart files, {tables[week].num_rows} lines")
             context.add_asset_metadata(
                 {"chart_files": dg.MetadataValue.json([f.file_name for f in files]), "lines": tables[week].num_rows},
