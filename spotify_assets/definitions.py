@@ -6,8 +6,10 @@ from spotify_assets.defs.assets.catalog import build_lake_catalog
 from spotify_assets.defs.assets.chart_streams import build_chart_streams, build_spotify_chart_songs
 from spotify_assets.defs.assets.raw import build_raw_playlist
 from spotify_assets.defs.assets.spotify_charts import build_raw_spotify_chart, build_spotify_chart_tables
+from spotify_assets.defs.assets.star import build_star_schema
 from spotify_assets.defs.assets.tables import build_lake_tables
 from spotify_assets.defs.assets.trends import build_music_trends
+from spotify_assets.defs.assets.warehouse import build_snowflake_star
 from spotify_assets.defs.assets.weekly_report import build_weekly_report
 from spotify_assets.defs.checks import freshness_checks, schema_change_checks
 from spotify_assets.defs.io_manager import ParquetIOManager
@@ -24,6 +26,7 @@ from spotify_assets.defs.resources.catalog import DuckDBCatalogResource, Uncatal
 from spotify_assets.defs.resources.charts import SpotifyChartsResource
 from spotify_assets.defs.resources.glue import GlueCrawlerResource
 from spotify_assets.defs.resources.lake import LakeStorage
+from spotify_assets.defs.resources.snowflake import build_snowflake_resource
 from spotify_assets.defs.resources.spotify import SpotifyResource
 from spotify_assets.defs.sensors import build_spotify_charts_sensor
 from spotify_assets.settings import Settings, load_settings
@@ -79,6 +82,7 @@ def build_resources(settings: Settings) -> dict:
         ),
         "spotify_charts": SpotifyChartsResource(charts_dir=settings.charts_dir, s3_timeout_s=settings.s3_timeout_s),
         **catalog_resources(settings),
+        **({"snowflake": build_snowflake_resource(settings.snowflake)} if settings.snowflake else {}),
     }
 
 
@@ -89,6 +93,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     chart_assets = [build_raw_spotify_chart(partitions, live=settings.live), build_spotify_chart_tables(partitions)]
     music_trends = build_music_trends(partitions)
     chart_streams = [build_spotify_chart_songs(partitions), build_chart_streams(partitions)]
+    star = build_star_schema(partitions)
     freshness = freshness_checks(lake_assets)
     job = build_weekly_lake_job(partitions)
     freshness_job = build_lake_freshness_job(freshness)
@@ -101,9 +106,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             music_trends,
             *chart_streams,
             build_weekly_report(partitions),
+            star,
+            # the warehouse group exists only where Snowflake is configured: no week shows a load that did not happen
+            *([build_snowflake_star(partitions)] if settings.snowflake else []),
         ],
         asset_checks=[
-            *schema_change_checks([*lake_assets, *chart_assets, music_trends, *chart_streams]),
+            *schema_change_checks([*lake_assets, *chart_assets, music_trends, *chart_streams, star]),
             *freshness,
         ],
         jobs=[job, freshness_job, charts_job],

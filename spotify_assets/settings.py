@@ -19,6 +19,32 @@ SAMPLE_DATA_DIR = Path(__file__).parent / "sample_data"
 SAMPLE_CHARTS_DIR = Path(__file__).parent / "sample_charts"
 
 
+SNOWFLAKE_REQUIRED = ("SNOWFLAKE_USER", "SNOWFLAKE_DATABASE", "SNOWFLAKE_SCHEMA")
+SNOWFLAKE_CREDENTIALS = ("SNOWFLAKE_PASSWORD", "SNOWFLAKE_PRIVATE_KEY", "SNOWFLAKE_PRIVATE_KEY_PATH")
+
+
+class SnowflakeSettingsError(ValueError):
+    """SNOWFLAKE_ACCOUNT is set but a variable the warehouse load needs is not."""
+
+
+@dataclass(frozen=True)
+class SnowflakeSettings:
+    """Where the star is loaded (README.md, Snowflake). The password or private key is not read here:
+    `credential` names the variable that holds it, which the resource reads as a `dg.EnvVar`."""
+
+    account: str
+    user: str
+    database: str
+    schema: str
+    credential: str  # SNOWFLAKE_PASSWORD, SNOWFLAKE_PRIVATE_KEY or SNOWFLAKE_PRIVATE_KEY_PATH
+    warehouse: str | None = None
+    role: str | None = None
+    # a proxy or an emulator; None: Snowflake's own endpoint for the account
+    host: str | None = None
+    port: int | None = None
+    protocol: str | None = None
+
+
 @dataclass(frozen=True)
 class Settings:
     lake: str
@@ -45,6 +71,8 @@ class Settings:
     # SPOTIFY_CHARTS_DIR (a local path or s3://bucket/prefix); beside the shipped sample replay the
     # shipped sample charts, else None (no charts) unless set
     charts_dir: str | None = None
+    # SNOWFLAKE_ACCOUNT and the rest; None: no warehouse group in the code location
+    snowflake: SnowflakeSettings | None = None
 
     @property
     def lake_is_s3(self) -> bool:
@@ -71,6 +99,40 @@ def _seconds(name: str, value: str | None, default: float | None) -> float | Non
     if not seconds > 0:
         raise ValueError(f"{name}={value!r} is not a positive number of seconds")
     return seconds
+
+
+def snowflake_settings(get) -> SnowflakeSettings | None:
+    """The Snowflake settings when SNOWFLAKE_ACCOUNT is set; a missing variable is named at load
+    time, before any run could load anything."""
+    account = get("SNOWFLAKE_ACCOUNT")
+    if account is None:
+        return None
+    missing = [name for name in SNOWFLAKE_REQUIRED if get(name) is None]
+    credential = next((name for name in SNOWFLAKE_CREDENTIALS if get(name) is not None), None)
+    if credential is None:
+        missing.append(" or ".join(SNOWFLAKE_CREDENTIALS))
+    if missing:
+        raise SnowflakeSettingsError(
+            f"SNOWFLAKE_ACCOUNT={account} is set, so the star is loaded into Snowflake, but "
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: set "
+            f"{'it' if len(missing) == 1 else 'them'} (README.md, Snowflake), or unset SNOWFLAKE_ACCOUNT."
+        )
+    port = get("SNOWFLAKE_PORT")
+    if port is not None and not port.isdigit():
+        raise SnowflakeSettingsError(f"SNOWFLAKE_PORT={port!r} is not a port number")
+    protocol = get("SNOWFLAKE_PROTOCOL")
+    return SnowflakeSettings(
+        account=account,
+        user=get("SNOWFLAKE_USER"),
+        database=get("SNOWFLAKE_DATABASE"),
+        schema=get("SNOWFLAKE_SCHEMA"),
+        credential=credential,
+        warehouse=get("SNOWFLAKE_WAREHOUSE"),
+        role=get("SNOWFLAKE_ROLE"),
+        host=get("SNOWFLAKE_HOST"),
+        port=int(port) if port else None,
+        protocol=_choice("SNOWFLAKE_PROTOCOL", protocol, ("http", "https")) if protocol else None,
+    )
 
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
@@ -112,4 +174,5 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         lease_wait_s=_seconds("SPOTIFY_ASSETS_LEASE_WAIT_S", get("SPOTIFY_ASSETS_LEASE_WAIT_S"), None),
         first_week=(get("SPOTIFY_ASSETS_FIRST_WEEK") or "").strip() or None,
         charts_dir=_absolute(charts_dir).rstrip("/") if charts_dir else None,
+        snowflake=snowflake_settings(get),
     )

@@ -12,6 +12,7 @@ import pytest
 
 from spotify_assets.definitions import build_definitions, defs, weekly_partitions
 from spotify_assets.defs.partitions import PartitionSettingsError
+from spotify_assets.lake.star_schemas import STAR_SCHEMAS
 from spotify_assets.lake.weeks import LIVE_FIRST_WEEK
 from spotify_assets.settings import load_settings
 from spotify_assets_tests.conftest import SAMPLE_WEEKS
@@ -27,6 +28,7 @@ ALL_TABLES = {
     "raw_spotify_chart",
     "spotify_chart_entries",
     "rejected_chart_lines",
+    *STAR_SCHEMAS,
 }
 
 
@@ -138,3 +140,19 @@ def test_loading_the_code_location_leaves_heavy_libraries_to_the_runs_that_use_t
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_warehouse_group_exists_only_with_a_snowflake_account():
+    """No week shows a Snowflake load that did not happen: without SNOWFLAKE_ACCOUNT the group is absent."""
+    groups = {node.group_name for node in defs.resolve_asset_graph().asset_nodes}
+    assert "star" in groups and "warehouse" not in groups
+    snowflake = {
+        "SNOWFLAKE_ACCOUNT": "acct",
+        "SNOWFLAKE_USER": "loader",
+        "SNOWFLAKE_PASSWORD": "set",
+        "SNOWFLAKE_DATABASE": "BI",
+        "SNOWFLAKE_SCHEMA": "STAR",
+    }
+    graph = build_definitions(load_settings(snowflake)).resolve_asset_graph()
+    loaded = {key.to_user_string() for key in graph.get_all_asset_keys() if graph.get(key).group_name == "warehouse"}
+    assert loaded == {f"snowflake/{table}" for table in STAR_SCHEMAS}

@@ -10,6 +10,7 @@ from spotify_assets.definitions import build_definitions
 from spotify_assets.lake.fingerprints import TABLES_MATCH_RAW
 from spotify_assets.lake.rules import RULES
 from spotify_assets.settings import load_settings
+from spotify_assets.star.rules import STAR_RULES
 from spotify_assets.trends.rules import TREND_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +31,9 @@ def test_every_rule_is_in_the_table_with_its_policy():
         for table, name in CHECK.findall(checks):
             assert (table, name) not in named, f"{table}.{name} is in two rows"
             named[(table, name)] = policy
-    rules = {(rule.table, rule.name): rule for rule in (*RULES, *TREND_RULES, *CHART_RULES, TABLES_MATCH_RAW)}
+    rules = {
+        (rule.table, rule.name): rule for rule in (*RULES, *TREND_RULES, *CHART_RULES, *STAR_RULES, TABLES_MATCH_RAW)
+    }
     assert set(rules) - set(named) == set(), "rules missing from the README's fault table"
     assert set(named) - set(rules) == set(), "the README's fault table names checks the code does not have"
     wrong = {

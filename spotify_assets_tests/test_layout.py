@@ -17,6 +17,8 @@ PLAIN = {
     "spotify_assets.catalog": {"spotify_assets.lake", "spotify_assets.catalog"},
     "spotify_assets.spotify": {"spotify_assets.lake", "spotify_assets.spotify"},
     "spotify_assets.charts": {"spotify_assets.lake", "spotify_assets.charts"},
+    "spotify_assets.star": {"spotify_assets.lake", "spotify_assets.star"},
+    "spotify_assets.warehouse": {"spotify_assets.lake", "spotify_assets.warehouse"},
 }
 ALLOWED = {
     **PLAIN,

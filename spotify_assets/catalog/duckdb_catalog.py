@@ -4,6 +4,10 @@ Each view reads `<lake>/<table>/week=*/*.parquet` with Hive partitioning, so `we
 typed VARCHAR ('YYYY-MM-DD') as Athena sees it (a string partition key): the same SQL runs on both.
 Paths are absolute, so the catalog answers from any working directory.
 
+The star's dimensions are weekly as-of snapshots (each week holds every version known up to it), so
+their views show the latest snapshot only, without its `week`: a BI tool joins one table per
+dimension. `dim_week`'s view names each week as the facts do (`week`, the Monday as 'YYYY-MM-DD').
+
 The file holds nothing but these views and is rebuilt whole on every refresh, into a temporary file
 that then replaces it. DuckDB lets no process write a file another process has open, even read-only,
 so refreshing in place would fail while an analyst has the catalog open in a client; a replaced file
@@ -20,6 +24,7 @@ import pyarrow as pa
 
 from spotify_assets.catalog.status import CatalogError, TableStatus
 from spotify_assets.lake.schemas import TABLE_SCHEMAS, WEEK_COLUMN
+from spotify_assets.lake.star_schemas import SNAPSHOT_TABLES
 
 DATA_GLOB = "week=*/*.parquet"
 
@@ -57,21 +62,37 @@ def data_files(lake: str, table: str) -> list[Path]:
     return sorted(Path(lake, table).glob(DATA_GLOB))
 
 
-def view_sql(lake: str, table: str) -> str:
-    """The view over every week of `table` in the local lake at `lake`."""
+def _read_sql(lake: str, table: str) -> str:
     pattern = str(Path(lake).resolve() / table / DATA_GLOB)
     # union_by_name: weeks written before a column was added read it as NULL instead of failing
     return (
-        f"CREATE OR REPLACE VIEW {_quote_ident(table)} AS SELECT * FROM read_parquet("
-        f"{_quote_literal(pattern)}, hive_partitioning = true, union_by_name = true, "
+        f"read_parquet({_quote_literal(pattern)}, hive_partitioning = true, union_by_name = true, "
         f"hive_types = {{{_quote_literal(WEEK_COLUMN)}: VARCHAR}})"
+    )
+
+
+# dim_week's view names each week the way the facts' `week` does, so `using (week)` joins them
+WEEK_KEY = f"strftime(week_start, '%Y-%m-%d') AS {WEEK_COLUMN}"
+
+
+def view_sql(lake: str, table: str) -> str:
+    """The view over every week of `table` in the local lake at `lake` (a dimension: its latest snapshot)."""
+    source = _read_sql(lake, table)
+    if table not in SNAPSHOT_TABLES:
+        return f"CREATE OR REPLACE VIEW {_quote_ident(table)} AS SELECT * FROM {source}"
+    extra = f", {WEEK_KEY}" if table == "dim_week" else ""
+    week = _quote_ident(WEEK_COLUMN)
+    return (
+        f"CREATE OR REPLACE VIEW {_quote_ident(table)} AS SELECT * EXCLUDE ({week}){extra} FROM {source} "
+        f"WHERE {week} = (SELECT max({week}) FROM {source})"
     )
 
 
 def empty_view_sql(table: str) -> str:
     """A view with the table's columns and no rows, for a table with no week written yet."""
     columns = [f"CAST(NULL AS {duckdb_type(f.type)}) AS {_quote_ident(f.name)}" for f in TABLE_SCHEMAS[table]]
-    columns.append(f"CAST(NULL AS VARCHAR) AS {_quote_ident(WEEK_COLUMN)}")
+    if table not in SNAPSHOT_TABLES or table == "dim_week":
+        columns.append(f"CAST(NULL AS VARCHAR) AS {_quote_ident(WEEK_COLUMN)}")
     return f"CREATE OR REPLACE VIEW {_quote_ident(table)} AS SELECT {', '.join(columns)} WHERE false"
 
 

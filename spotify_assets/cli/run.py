@@ -12,6 +12,7 @@ import dagster as dg
 
 from spotify_assets.cli.sql import resolve_catalog
 from spotify_assets.defs.jobs import WEEKLY_JOB
+from spotify_assets.lake.star_schemas import SNAPSHOT_TABLES
 from spotify_assets.settings import Settings, load_settings
 from spotify_assets.spotify.errors import SpotifySourceError
 from spotify_assets.spotify.replay import ReplaySource
@@ -32,6 +33,14 @@ TABLE_ORDER = (
     "spotify_chart_songs",
     "song_streams",
     "artist_streams",
+    "fact_playlist_entry",
+    "fact_chart_entry",
+    "dim_week",
+    "dim_playlist",
+    "dim_song",
+    "dim_album",
+    "dim_artist",
+    "bridge_song_artist",
 )
 
 
@@ -40,14 +49,23 @@ def _range_tags(first: str, last: str) -> dict[str, str]:
 
 
 def _row_counts(result: dg.ExecuteInProcessResult) -> dict[str, int]:
-    """Rows per table over the run: each week's materialization carries that week's count."""
+    """Rows per table over the run: each week's materialization carries that week's count. A star
+    dimension's week is a snapshot of every version so far: its count is the newest week's."""
     counts: Counter = Counter()
+    newest: dict[str, tuple[str, int]] = {}
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         row_count = materialization.metadata.get("dagster/row_count")
-        if row_count is not None:
-            counts[materialization.asset_key.to_user_string()] += row_count.value
-    return dict(counts)
+        if row_count is None:
+            continue
+        table = materialization.asset_key.to_user_string()
+        if table in SNAPSHOT_TABLES:
+            week = materialization.partition or ""
+            if week >= newest.get(table, ("", 0))[0]:
+                newest[table] = (week, row_count.value)
+        else:
+            counts[table] += row_count.value
+    return {**counts, **{table: rows for table, (_, rows) in newest.items()}}
 
 
 def _check_lines(result: dg.ExecuteInProcessResult, newest_week: str, last_completed_week: str) -> list[str]:
@@ -96,6 +114,9 @@ def _catalog_lines(settings: Settings) -> list[str]:
         f"Catalog:  {settings.catalog_path} (DuckDB, one view per table)",
         f"SQL:      {sql}{catalog} top_artists",
         f'          {sql}{catalog} "select week, count(*) as songs from songs group by week order by week"',
+        f'          {sql}{catalog} "select a.artist_name, count(*) as entries from fact_playlist_entry f '
+        f"join dim_artist a on a.artist_id = f.artist_id and a.is_current where f.week = (select max(week) from fact_playlist_entry) "
+        f'group by all order by entries desc limit 5"',
     ]
 
 
@@ -131,7 +152,7 @@ def main() -> int:
     print(f"\nRun {result.run_id}: {'SUCCESS' if result.success else 'FAILURE'}")
     print(f"\nWeeks: {', '.join(weeks)}")
     counts = _row_counts(result)
-    print("\nRows (all weeks):")
+    print("\nRows (all weeks; a star dimension: its newest snapshot):")
     for table in TABLE_ORDER:
         if table in counts:
             print(f"  {table:<21} {counts[table]:>8,}")

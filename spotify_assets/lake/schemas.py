@@ -7,6 +7,8 @@ New columns go at the end; renaming one breaks every reader of the lake.
 
 import pyarrow as pa
 
+from spotify_assets.lake.star_schemas import STAR_KEYS, STAR_SCHEMAS
+
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 RAW_PLAYLIST = pa.schema(
@@ -245,6 +247,7 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "spotify_chart_songs": SPOTIFY_CHART_SONGS,
     "song_streams": SONG_STREAMS,
     "artist_streams": ARTIST_STREAMS,
+    **STAR_SCHEMAS,
 }
 
 # The grain of each table within one week: these columns are unique and not null.
@@ -264,6 +267,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "spotify_chart_songs": ("chart", "rank"),
     "song_streams": ("chart", "song_id"),
     "artist_streams": ("chart", "credit"),
+    **STAR_KEYS,
 }
 
 # The column the IO manager adds when several weeks travel in one frame; in storage it is the
