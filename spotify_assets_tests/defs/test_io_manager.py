@@ -126,7 +126,7 @@ def test_single_week_path_schema_and_metadata(lake: str):
     assert columns["artist_ids"] == "list<item: string>" and columns["position"] == "int32"
     preview = metadata["preview"].value
     assert preview.startswith("| playlist_id | position |")
-    assert "[a1, a2]" in preview and "b\\|c" in preview and "x" * 200 not in preview
+    assert "\\[a1, a2\\]" in preview and "b\\|c" in preview and "x" * 200 not in preview
     assert metadata["bytes"].value > 0
     assert "weeks" not in metadata
 
