@@ -102,7 +102,7 @@ FIX_WORDS = re.compile(
     r"\b(rename|re-record|record|remove|fix|name (it|the file)|store one|move|materiali[sz]e|follow|keep one)\b",
     re.IGNORECASE,
 )
-# what render.clean_text promises never reaches report.md: C0/C1 controls and bidi controls
+# what lake/markdown.clean_text promises never reaches report.md: C0/C1 controls and bidi controls
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 

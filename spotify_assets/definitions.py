@@ -36,10 +36,6 @@ def _optional_env(name: str, present: bool) -> dg.EnvVar | None:
     return dg.EnvVar(name) if present else None
 
 
-def _given(**values: str | None) -> dict[str, str]:
-    return {name: value for name, value in values.items() if value is not None}
-
-
 def catalog_resources(settings: Settings) -> dict:
     """DuckDB views for a local lake; Glue (and Athena) for a lake on S3 with GLUE_DATABASE set."""
     if not settings.lake_is_s3:
@@ -78,7 +74,6 @@ def build_resources(settings: Settings) -> dict:
             client_id=_optional_env("SPOTIFY_CLIENT_ID", settings.live),
             client_secret=_optional_env("SPOTIFY_CLIENT_SECRET", settings.live),
             refresh_token=_optional_env("SPOTIFY_REFRESH_TOKEN", settings.refresh_token_set),
-            **_given(api_url=settings.spotify_api_url, accounts_url=settings.spotify_accounts_url),
         ),
         "spotify_charts": SpotifyChartsResource(charts_dir=settings.charts_dir, s3_timeout_s=settings.s3_timeout_s),
         **catalog_resources(settings),

@@ -1,5 +1,7 @@
 """The environment, read in one place (README.md, Configuration). Secrets are not read here: they reach the
-resources only through `dg.EnvVar`, so they never land in run config or metadata.
+resources only through `dg.EnvVar`, so they never land in run config or metadata. Nor are the
+endpoints that receive them (`SPOTIFY_API_URL`, `SPOTIFY_ACCOUNTS_URL`, `AWS_ENDPOINT_URL*`): the
+resources read and check those when a run sets them up (`spotify_assets/endpoints.py`).
 
 The lake's storage (docs/decisions.md, decisions 35 to 37):
 - `SPOTIFY_ASSETS_S3_TIMEOUT_S` (default 30): connect and read timeout of every S3 request, in seconds;
@@ -59,9 +61,6 @@ class Settings:
     glue_catalog_mode: str = "auto"
     athena_workgroup: str = "primary"
     athena_output_location: str | None = None
-    # a compatible endpoint or proxy; None means Spotify's
-    spotify_api_url: str | None = None
-    spotify_accounts_url: str | None = None
     s3_timeout_s: float = 30.0
     lease_ttl_s: float = 120.0
     lease_wait_s: float | None = None  # None: the TTL
@@ -167,8 +166,6 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         ),
         athena_workgroup=get("ATHENA_WORKGROUP") or "primary",
         athena_output_location=get("ATHENA_OUTPUT_LOCATION"),
-        spotify_api_url=get("SPOTIFY_API_URL"),
-        spotify_accounts_url=get("SPOTIFY_ACCOUNTS_URL"),
         s3_timeout_s=_seconds("SPOTIFY_ASSETS_S3_TIMEOUT_S", get("SPOTIFY_ASSETS_S3_TIMEOUT_S"), 30.0),
         lease_ttl_s=_seconds("SPOTIFY_ASSETS_LEASE_TTL_S", get("SPOTIFY_ASSETS_LEASE_TTL_S"), 120.0),
         lease_wait_s=_seconds("SPOTIFY_ASSETS_LEASE_WAIT_S", get("SPOTIFY_ASSETS_LEASE_WAIT_S"), None),

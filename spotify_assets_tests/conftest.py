@@ -53,6 +53,23 @@ def aws_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
+def running_athena(aws_env):
+    """moto's Athena with every query RUNNING until stopped (it advances only when told)."""
+
+    import json
+
+    def post(path: str, body: dict) -> None:
+        request = urllib.request.Request(f"{aws_env}/moto-api/state-manager/{path}", data=json.dumps(body).encode())
+        urllib.request.urlopen(request).close()
+
+    post("set-transition", {"model_name": "athena::execution", "transition": {"progression": "manual", "times": 10**6}})
+    try:
+        yield boto3.client("athena")
+    finally:
+        post("unset-transition", {"model_name": "athena::execution"})
+
+
+@pytest.fixture
 def s3_lake(aws_env: str) -> str:
     """An empty lake in a new bucket of the moto server: `s3://<bucket>/lake`."""
     bucket = f"lake-{uuid.uuid4().hex[:12]}"

@@ -10,12 +10,14 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "spotify_assets"
 
 # What each part may import from the project (itself included), from the ground floor up.
+# `endpoints` (the rule of where credentials may go) is on the ground floor, next to settings.
 PLAIN = {
     "spotify_assets.settings": set(),
+    "spotify_assets.endpoints": set(),
     "spotify_assets.lake": {"spotify_assets.lake"},
     "spotify_assets.trends": {"spotify_assets.lake", "spotify_assets.trends"},
     "spotify_assets.catalog": {"spotify_assets.lake", "spotify_assets.catalog"},
-    "spotify_assets.spotify": {"spotify_assets.lake", "spotify_assets.spotify"},
+    "spotify_assets.spotify": {"spotify_assets.endpoints", "spotify_assets.lake", "spotify_assets.spotify"},
     "spotify_assets.charts": {"spotify_assets.lake", "spotify_assets.charts"},
     "spotify_assets.star": {"spotify_assets.lake", "spotify_assets.star"},
     "spotify_assets.warehouse": {"spotify_assets.lake", "spotify_assets.warehouse"},

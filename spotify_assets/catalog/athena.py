@@ -2,6 +2,9 @@
 
 dagster-aws's `AthenaClient.execute_query` cannot name a database, so the shipped queries (which
 name bare tables) run through its boto3 client here, with `QueryExecutionContext`.
+
+A query this process gives up on (its timeout, or Ctrl-C) is stopped with `StopQueryExecution`:
+left running, it would keep scanning (and billing) up to the workgroup's cutoff.
 """
 
 import time
@@ -11,6 +14,22 @@ from typing import Any
 from spotify_assets.catalog.status import CatalogError
 
 FINISHED = ("SUCCEEDED", "FAILED", "CANCELLED")
+
+
+class AthenaQueryInterrupted(KeyboardInterrupt):
+    """Ctrl-C while waiting for a query, which was stopped."""
+
+    def __init__(self, execution_id: str):
+        self.execution_id = execution_id
+        super().__init__(f"interrupted: stopped Athena query {execution_id}")
+
+
+def _stop(client: Any, execution_id: str) -> None:
+    # a second Ctrl-C during the stop request must not leave the query running either
+    try:
+        client.stop_query_execution(QueryExecutionId=execution_id)
+    except KeyboardInterrupt:
+        client.stop_query_execution(QueryExecutionId=execution_id)
 
 
 def athena_query(
@@ -35,13 +54,21 @@ def athena_query(
         request["ResultConfiguration"] = {"OutputLocation": output_location}
     execution_id = client.start_query_execution(**request)["QueryExecutionId"]
     deadline = clock() + timeout_s
-    while True:
-        status = client.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]["Status"]
-        if status["State"] in FINISHED:
-            break
-        if clock() >= deadline:
-            raise CatalogError(f"Athena query {execution_id} still {status['State']} after {timeout_s:g} s")
-        sleep(poll_interval_s)
+    try:
+        while True:
+            status = client.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]["Status"]
+            if status["State"] in FINISHED:
+                break
+            if clock() >= deadline:
+                _stop(client, execution_id)
+                raise CatalogError(
+                    f"Athena query {execution_id} still {status['State']} after {timeout_s:g} s: stopped it "
+                    f"(raise the timeout, e.g. spotify-assets-sql --timeout {2 * timeout_s:g})"
+                )
+            sleep(poll_interval_s)
+    except KeyboardInterrupt:
+        _stop(client, execution_id)
+        raise AthenaQueryInterrupted(execution_id) from None
     if status["State"] != "SUCCEEDED":
         reason = status.get("StateChangeReason", "Athena gave no reason")
         raise CatalogError(f"Athena query {execution_id} {status['State']}: {reason}")

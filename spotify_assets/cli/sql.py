@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 from botocore.exceptions import BotoCoreError, ClientError
 
-from spotify_assets.catalog.athena import athena_query
+from spotify_assets.catalog.athena import AthenaQueryInterrupted, athena_query
 from spotify_assets.catalog.duckdb_catalog import connect_read_only
 from spotify_assets.catalog.status import CatalogError
 from spotify_assets.settings import load_settings
@@ -33,6 +33,7 @@ QUERIES_DIR = Path(__file__).resolve().parent.parent / "sql"
 # an editable install runs from the checkout: <checkout>/spotify_assets/cli/sql.py
 CHECKOUT_CATALOG = Path(__file__).resolve().parents[2] / "data" / "catalog.duckdb"
 DEFAULT_MAX_ROWS = 200
+DEFAULT_ATHENA_TIMEOUT_S = 600.0
 MAX_CELL = 60
 
 
@@ -139,7 +140,7 @@ def run_query(catalog: Path, sql: str, max_rows: int) -> str:
     return format_table(columns, rows, total)
 
 
-def run_on_athena(sql: str, max_rows: int) -> str:
+def run_on_athena(sql: str, max_rows: int, timeout_s: float = DEFAULT_ATHENA_TIMEOUT_S) -> str:
     """`sql` on Athena in GLUE_DATABASE, through dagster-aws's Athena client resource."""
     from dagster_aws.athena import AthenaClientResource
 
@@ -153,6 +154,7 @@ def run_on_athena(sql: str, max_rows: int) -> str:
         database=settings.glue_database,
         workgroup=settings.athena_workgroup,
         output_location=settings.athena_output_location,
+        timeout_s=timeout_s,
     )
     return format_table(columns, rows[:max_rows] if max_rows > 0 else rows, len(rows))
 
@@ -189,6 +191,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="run on Athena in GLUE_DATABASE (workgroup ATHENA_WORKGROUP, results ATHENA_OUTPUT_LOCATION)",
     )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_ATHENA_TIMEOUT_S,
+        help=f"with --athena: seconds to wait for the query (default {DEFAULT_ATHENA_TIMEOUT_S:g}); then, or on Ctrl-C, it is stopped",
+    )
     parser.epilog = (
         "Catalog: --catalog, else SPOTIFY_ASSETS_CATALOG, else beside SPOTIFY_ASSETS_LAKE, else "
         "./data/catalog.duckdb, else the project checkout's data/catalog.duckdb."
@@ -200,8 +208,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(listing(catalog))
             return 0
         query = resolve_query(args.query, args.file)
-        print(run_on_athena(query, args.max_rows) if args.athena else run_query(catalog, query, args.max_rows))
+        if args.athena:
+            print(run_on_athena(query, args.max_rows, args.timeout))
+        else:
+            print(run_query(catalog, query, args.max_rows))
         return 0
+    except AthenaQueryInterrupted as interrupted:
+        print(f"{interrupted}", file=sys.stderr)
+        return 130
     except CatalogError as error:
         print(f"error: {error}", file=sys.stderr)
     except (duckdb.Error, BotoCoreError, ClientError) as error:

@@ -17,6 +17,7 @@ from spotify_assets.defs.resources.lake import LakeStorage
 from spotify_assets.lake.columns import COLUMN_DESCRIPTIONS
 from spotify_assets.lake.conform import TableLike, conform, split_week_column, to_arrow
 from spotify_assets.lake.location import is_s3_uri
+from spotify_assets.lake.markdown import markdown_text
 
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 60
@@ -39,19 +40,21 @@ def column_schema(schema: pa.Schema, table: str | None = None) -> dg.TableSchema
     )
 
 
-def _cell(value: Any) -> str:
+def _plain(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (datetime, date)):
-        text = value.isoformat()
-    elif isinstance(value, (list, tuple)):
-        text = "[" + ", ".join(_cell(v) for v in value) + "]"
-    elif isinstance(value, dict):
-        text = json.dumps(value, default=str, separators=(",", ":"))
-    else:
-        text = str(value)
-    text = text.replace("\n", " ").replace("|", "\\|")
-    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return json.dumps(value, default=str, separators=(",", ":"))
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    """One preview cell: literal Markdown (names come from Spotify), long values truncated."""
+    return markdown_text(_plain(value), PREVIEW_CHARS)
 
 
 def preview_markdown(data: pa.Table, rows: int = PREVIEW_ROWS) -> str:

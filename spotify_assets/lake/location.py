@@ -148,7 +148,7 @@ class Lake:
             f"the lake's S3 endpoint {self.endpoint} did not answer while {action} "
             f"{self.uri(path)} (timeout {self.s3_timeout_s:g} s per request, {S3_ATTEMPTS} attempts): "
             f"{error}. Check that the endpoint is reachable from this machine (network, VPN, proxy, "
-            f"firewall or security group), that AWS_ENDPOINT_URL or the lake's s3_endpoint_url names "
+            f"firewall or security group), that AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_S3) names "
             f"the right endpoint and that the bucket exists there; if the store is only slow, raise "
             f"SPOTIFY_ASSETS_S3_TIMEOUT_S."
         )

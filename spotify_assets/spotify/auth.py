@@ -17,6 +17,7 @@ import requests
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOAuth
 
+from spotify_assets.endpoints import check_endpoint
 from spotify_assets.spotify.endpoints import DEFAULT_ACCOUNTS_URL  # noqa: F401 - re-exported
 from spotify_assets.spotify.errors import SpotifyCredentialsError
 
@@ -117,6 +118,7 @@ class AccessTokens:
                 f"the live source needs {' and '.join(missing)}: set {'it' if len(missing) == 1 else 'them'} "
                 "in the environment or in .env"
             )
+        check_endpoint("SPOTIFY_ACCOUNTS_URL", accounts_url)
         self.creds = creds
         self._lock = threading.Lock()
         self._refused: TokenEndpointError | None = None

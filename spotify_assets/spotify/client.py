@@ -23,18 +23,18 @@ import requests
 import spotipy
 from spotipy.exceptions import SpotifyException
 
+from spotify_assets.endpoints import check_endpoint
 from spotify_assets.lake.snapshots import PlaylistSnapshot
 from spotify_assets.lake.weeks import week_bounds
 from spotify_assets.spotify import fields
 from spotify_assets.spotify.auth import (
-    DEFAULT_ACCOUNTS_URL,
     AccessTokens,
     Credentials,
     TokenEndpointError,
     credentials_error,
     redact,
 )
-from spotify_assets.spotify.endpoints import DEFAULT_API_URL
+from spotify_assets.spotify.endpoints import DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL
 from spotify_assets.spotify.errors import (
     EditorialPlaylistError,
     PlaylistForbiddenError,
@@ -99,7 +99,7 @@ class LiveSource:
     ):
         self.credentials = credentials
         self.playlists = list(playlists) if playlists else None
-        self.api_url = api_url.rstrip("/") + "/"
+        self.api_url = check_endpoint("SPOTIFY_API_URL", api_url).rstrip("/") + "/"
         self.policy = policy
         self.max_week_age_days = max_week_age_days
         self.max_workers = max(1, max_workers)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from spotify_assets.lake.markdown import markdown_text
 from spotify_assets.lake.schemas import WEEK_COLUMN
 from spotify_assets.trends.history import ALL_PLAYLISTS, DOWN, EXIT, NEW, RE_ENTRY, SAME, UP, weeks_back
 
@@ -24,27 +25,10 @@ IMAGE_NAME = "top_artists.png"
 REPORT_NAME = "report.md"
 
 
-# Names come from Spotify as their owners typed them. Control characters never reach the report:
-# NUL and the other C0/C1 controls, and the bidirectional controls (U+202E RLO and the like) that
-# would reorder the text around them. Line breaks and tabs become spaces; the rest is dropped.
-_SPACES = {ord(c): " " for c in "\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"}
-_DROPPED = {
-    **{code: None for code in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]},
-    **{code: None for code in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))},
-}
-_CLEAN = {**_DROPPED, **_SPACES}
-# Markdown that a name could open (a link, a table cell, emphasis, code, an HTML tag): escaped.
-_ESCAPED = str.maketrans({c: "\\" + c for c in "\\|[]*_`<>"})
-
-
-def clean_text(value: object) -> str:
-    """`value` as plain text for one line: control characters replaced (breaks) or removed."""
-    return ("" if value is None else str(value)).translate(_CLEAN)
-
-
 def _md(value: object) -> str:
-    """`value` as literal Markdown text on one line (in a table cell, a heading or a sentence)."""
-    return clean_text(value).translate(_ESCAPED)
+    """`value` as literal Markdown text on one line (in a table cell, a heading or a sentence):
+    every Markdown construct and control character defused (`lake/markdown.py`)."""
+    return markdown_text(value)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Mapping
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from spotify_assets.lake.markdown import clean_text
 from spotify_assets.lake.schemas import WEEK_COLUMN
 from spotify_assets.trends.history import weeks_back
-from spotify_assets.trends.render import CHART_DPI, CHART_WEEKS, TOP, _by, _md, _table, clean_text
+from spotify_assets.trends.render import CHART_DPI, CHART_WEEKS, TOP, _by, _md, _table
 
 STREAMS_IMAGE_NAME = "top_streamed.png"
 GLOBAL_CHART = "regional-global-weekly"  # the chart the streams image follows when the week has it

@@ -172,3 +172,41 @@ def test_make_runs_summary_on_aws_points_at_athena():
     assert _catalog_lines(glue)[1].endswith("spotify-assets-sql --athena top_artists")
     bare = load_settings({"SPOTIFY_ASSETS_LAKE": "s3://b/lake"})
     assert "GLUE_DATABASE" in _catalog_lines(bare)[0]
+
+
+@pytest.mark.subprocess
+def test_ctrl_c_on_an_athena_query_stops_it_and_exits_130(running_athena, aws_env, tmp_path):
+    """The real command, interrupted with SIGINT while moto holds its query RUNNING."""
+    import signal
+    import time
+
+    env = {**os.environ, "GLUE_DATABASE": "spotify_lake", "ATHENA_OUTPUT_LOCATION": "s3://athena-results/x/"}
+    command = [str(Path(sys.executable).parent / "spotify-assets-sql"), "--athena", "select 1"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not running_athena.list_query_executions()["QueryExecutionIds"]:
+            assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+
+    assert process.returncode == 130, err
+    assert "interrupted: stopped Athena query" in err
+    (execution_id,) = running_athena.list_query_executions()["QueryExecutionIds"]
+    state = running_athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]["Status"]["State"]
+    assert state == "CANCELLED"
+
+
+def test_athena_timeout_option_stops_the_query(running_athena, monkeypatch, capsys):
+    monkeypatch.setenv("GLUE_DATABASE", "spotify_lake")
+    monkeypatch.setenv("ATHENA_OUTPUT_LOCATION", "s3://athena-results/x/")
+
+    assert sql_cli.main(["--athena", "--timeout", "0.5", "select 1"]) == 1
+
+    assert "after 0.5 s: stopped it" in capsys.readouterr().err
+    (execution_id,) = running_athena.list_query_executions()["QueryExecutionIds"]
+    state = running_athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]["Status"]["State"]
+    assert state == "CANCELLED"

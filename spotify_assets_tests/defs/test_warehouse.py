@@ -4,7 +4,8 @@ server and one 12-week run for the module; each test reads what it needs from th
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -63,23 +64,33 @@ def snowflake_env(server: dict, database: str, **extra: str) -> dict[str, str]:
     }
 
 
+@contextmanager
+def run_environment(env: Mapping[str, str]) -> Iterator[None]:
+    """The Snowflake variables in this process's environment, where the run reads them: the password
+    (a dg.EnvVar) and the account and endpoint (read at set-up, never from run config)."""
+    names = [name for name in env if name.startswith("SNOWFLAKE_")]
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update({name: env[name] for name in names})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 @pytest.fixture(scope="module")
 def loaded(snowflake_server, tmp_path_factory) -> Iterator[dict]:
     """Every sample week materialized and loaded into Snowflake in one run, as `make run` does."""
     env = snowflake_env(snowflake_server, f"BI_{uuid.uuid4().hex[:8].upper()}")
     env["SPOTIFY_ASSETS_LAKE"] = str(tmp_path_factory.mktemp("warehouse") / "lake")
-    saved = os.environ.get("SNOWFLAKE_PASSWORD")
-    os.environ["SNOWFLAKE_PASSWORD"] = PASSWORD  # the resource reads it as a dg.EnvVar, at run time
-    try:
-        settings = load_settings(env)
-        defs = build_definitions(settings)
+    settings = load_settings(env)
+    defs = build_definitions(settings)
+    with run_environment(env):
         result = run_weeks(defs, SAMPLE_WEEKS[0], SAMPLE_WEEKS[-1])
-        yield {"env": env, "settings": settings, "defs": defs, "result": result}
-    finally:
-        if saved is None:
-            os.environ.pop("SNOWFLAKE_PASSWORD", None)
-        else:
-            os.environ["SNOWFLAKE_PASSWORD"] = saved
+    yield {"env": env, "settings": settings, "defs": defs, "result": result}
 
 
 def snowflake_connection(settings):
@@ -145,15 +156,12 @@ def test_rerunning_a_week_replaces_it(loaded):
     week = SAMPLE_WEEKS[4]
     before = {fact: week_counts(loaded["settings"], fact) for fact in FACTS}
     selection = [dg.AssetKey(["snowflake", table]) for table in STAR_SCHEMAS]
-    os.environ["SNOWFLAKE_PASSWORD"] = PASSWORD
-    try:
+    with run_environment(loaded["env"]):
         again = (
             loaded["defs"]
             .resolve_job_def("weekly_lake")
             .execute_in_process(partition_key=week, asset_selection=selection, instance=dg.DagsterInstance.ephemeral())
         )
-    finally:
-        os.environ.pop("SNOWFLAKE_PASSWORD", None)
     assert again.success
     assert {fact: week_counts(loaded["settings"], fact) for fact in FACTS} == before
     ((duplicated,),) = fetch(
@@ -186,8 +194,11 @@ def test_a_missing_credential_is_named_before_anything_loads(snowflake_server, t
         with pytest.raises(SnowflakeSettingsError, match=name):
             build_definitions(load_settings(incomplete))
     # set where the code location loads, gone where the run starts: the run does not start
-    monkeypatch.delenv("SNOWFLAKE_PASSWORD", raising=False)
     settings = load_settings(env)
+    for name, value in env.items():
+        if name.startswith("SNOWFLAKE_"):
+            monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SNOWFLAKE_PASSWORD", raising=False)
     with pytest.raises(
         dg.DagsterInvalidConfigError, match='environment variable "SNOWFLAKE_PASSWORD" which is not set'
     ):
@@ -223,3 +234,30 @@ def test_top_artists_per_week_agree_on_snowflake_duckdb_and_pandas(loaded):
     ]
     assert len(pandas) == 3 * len(SAMPLE_WEEKS)
     assert snowflake == duckdb == pandas
+
+
+def test_a_run_config_cannot_send_the_password_elsewhere(loaded):
+    """The account and endpoint are not config fields (docs/decisions.md, decision 45): a run config
+    naming them is refused before the run starts, and a plain-http endpoint off loopback fails the
+    run at set-up, before the connector sends anything."""
+    selection = [dg.AssetKey(["snowflake", table]) for table in STAR_SCHEMAS]
+    job = loaded["defs"].resolve_job_def("weekly_lake")
+    for field in ("account", "host", "port", "protocol"):
+        with pytest.raises(dg.DagsterInvalidConfigError, match=field):
+            job.execute_in_process(
+                partition_key=SAMPLE_WEEKS[0],
+                asset_selection=selection,
+                run_config={"resources": {"snowflake": {"config": {field: "evil.example"}}}},
+                instance=dg.DagsterInstance.ephemeral(),
+            )
+    with run_environment({**loaded["env"], "SNOWFLAKE_HOST": "snowflake.evil.example"}):
+        refused = job.execute_in_process(
+            partition_key=SAMPLE_WEEKS[0],
+            asset_selection=selection,
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
+    assert not refused.success
+    failure = next(e for e in refused.all_events if e.is_failure)
+    assert "SNOWFLAKE_HOST is refused" in str(failure.event_specific_data)
+    assert PASSWORD not in str(failure.event_specific_data)

@@ -2,7 +2,9 @@
 
 Debian's `postgresql` package provides the server binaries (`.ci/run` installs it); the fixture
 runs initdb into a temporary directory, starts the server with pg_ctl, creates a database and
-removes everything afterwards. No system service is started."""
+removes everything afterwards. No system service is started. Like RDS, the server speaks TLS with
+a certificate for its address signed by a CA of its own: deploy/dagster.yaml's `verify-full`
+checks it against `PGSSLROOTCERT`, as the image does with the RDS bundle."""
 
 import os
 import pwd
@@ -11,6 +13,8 @@ import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from ipaddress import IPv4Address
 from pathlib import Path
 
 import psycopg2
@@ -26,15 +30,17 @@ class Postgres:
     username: str
     password: str
     db_name: str
+    ca_file: Path  # the CA that signed the server's certificate (the image has the RDS bundle)
 
     def env(self) -> dict[str, str]:
-        """The variables deploy/dagster.yaml reads its storage settings from."""
+        """The variables deploy/dagster.yaml reads its storage settings from, and libpq's CA file."""
         return {
             "DAGSTER_PG_HOST": self.host,
             "DAGSTER_PG_PORT": str(self.port),
             "DAGSTER_PG_USERNAME": self.username,
             "DAGSTER_PG_PASSWORD": self.password,
             "DAGSTER_PG_DB": self.db_name,
+            "PGSSLROOTCERT": str(self.ca_file),
         }
 
     def connect(self):
@@ -54,6 +60,61 @@ def postgres_bindir(root: Path = Path("/usr/lib/postgresql")) -> Path:
         "Run `bash .ci/run` (it installs them) or `apt-get update && apt-get install -y postgresql`.",
         pytrace=False,
     )
+
+
+def make_ca(directory: Path, name: str) -> tuple[Path, object, object]:
+    """A self-signed CA in `directory`: (its PEM file, its certificate, its key)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    path = directory / f"{name}.pem"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path, cert, key
+
+
+def server_certificate(directory: Path, ca_cert, ca_key, host: str) -> tuple[Path, Path]:
+    """A server certificate for `host` (an IP address SAN) signed by the CA: (cert file, key file)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(IPv4Address(host))]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "server.crt", directory / "server.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    key_file.chmod(0o600)
+    return cert_file, key_file
 
 
 def free_port() -> int:
@@ -83,8 +144,11 @@ def postgres():
     password = "dagster-test-password"
     pwfile = root / "pwfile"
     pwfile.write_text(password)
+    ca_file, ca_cert, ca_key = make_ca(root, "test-rds-ca")
+    cert_file, key_file = server_certificate(root, ca_cert, ca_key, "127.0.0.1")
     if as_user:
-        os.chown(pwfile, owner.pw_uid, owner.pw_gid)
+        for path in (pwfile, cert_file, key_file):
+            os.chown(path, owner.pw_uid, owner.pw_gid)
 
     def run(*cmd: str) -> None:
         result = subprocess.run([*as_user, *cmd], capture_output=True, text=True)
@@ -110,7 +174,10 @@ def postgres():
         "--locale=C",
     )
     port = free_port()
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off -c synchronous_commit=off "
+        f"-c full_page_writes=off -c ssl=on -c ssl_cert_file={cert_file} -c ssl_key_file={key_file}"
+    )
     run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "server.log"), "-w", "start")
     try:
         admin = psycopg2.connect(host="127.0.0.1", port=port, user="dagster", password=password, dbname="postgres")
@@ -118,7 +185,7 @@ def postgres():
         with admin.cursor() as cur:
             cur.execute("CREATE DATABASE dagster")
         admin.close()
-        yield Postgres("127.0.0.1", port, "dagster", password, "dagster")
+        yield Postgres("127.0.0.1", port, "dagster", password, "dagster", ca_file)
     finally:
         run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)

@@ -151,28 +151,134 @@ def test_crawler_role_reads_the_lake_prefix_and_writes_only_the_lake_database(te
     )
 
 
-def test_runs_read_only_the_spotify_secret_which_has_no_value_in_the_template(template):
+def statements_of(template: dict, logical_id: str) -> list[dict]:
+    props = template["Resources"][logical_id]["Properties"]
+    docs = [props["PolicyDocument"]] if "PolicyDocument" in props else [p["PolicyDocument"] for p in props["Policies"]]
+    return [s for doc in docs for s in as_list(doc["Statement"])]
+
+
+def actions_of(template: dict, logical_id: str) -> set[str]:
+    return {a for s in statements_of(template, logical_id) for a in as_list(s["Action"])}
+
+
+def test_only_ecs_reads_the_secrets_which_have_no_value_in_the_template(template):
+    """ECS injects the Spotify and database secrets through the task execution role; the runs'
+    own role (and every other) cannot read them."""
     secret = template["Resources"]["SpotifySecret"]["Properties"]
     assert "SecretString" not in secret and "GenerateSecretString" not in secret
-    grants = [
-        s
+    readers = {
+        where.split("/")[0]
         for where, doc in policy_documents(template)
         for s in as_list(doc["Statement"])
         if any(str(a).startswith("secretsmanager:") for a in as_list(s["Action"]))
-    ]
-    assert grants
-    for statement in grants:
-        resources = [r for r in as_list(statement["Resource"]) if r != {"Ref": "AWS::NoValue"}]
-        for resource in resources:
-            assert resource == {"Ref": "SpotifySecret"} or "DagsterDatabaseSecretArn" in str(resource), statement
+    }
+    assert readers == {"TaskExecutionRole"}
+    (grant,) = [s for s in statements_of(template, "TaskExecutionRole") if s["Sid"] == "InjectSecrets"]
+    assert as_list(grant["Action"]) == ["secretsmanager:GetSecretValue"]
+    resources = [r for r in as_list(grant["Resource"]) if r != {"Ref": "AWS::NoValue"}]
+    assert resources[0] == {"Ref": "SpotifySecret"} and "DagsterDatabaseSecretArn" in str(resources[1:])
 
 
-def test_athena_workgroup_enforces_an_encrypted_result_location(template):
+def test_athena_belongs_to_analysts_not_to_runs(template):
+    for role_policy in ("DagsterRunPolicy", "DagsterServicePolicy", "GlueCrawlerRole"):
+        assert not [a for a in actions_of(template, role_policy) if a.startswith("athena:")], role_policy
+    run_s3 = {str(r) for s in statements_of(template, "DagsterRunPolicy") for r in as_list(s["Resource"])}
+    assert not [r for r in run_s3 if "athena-results" in r], "runs need no Athena results"
+    athena = [s for s in statements_of(template, "AnalystPolicy") if s["Sid"] == "AthenaQueries"]
+    assert athena and "athena:StopQueryExecution" in athena[0]["Action"]
+    assert athena[0]["Resource"]["Fn::Sub"].endswith(":workgroup/${AthenaWorkGroup}")
+    writes = {a for a in actions_of(template, "AnalystPolicy") if a.startswith("glue:")}
+    assert all(a.startswith(("glue:Get", "glue:BatchGet")) for a in writes), "analysts read the catalog only"
+    assert "AnalystPolicyArn" in template["Outputs"]
+
+
+def test_the_lake_bucket_holds_only_the_lake(template):
+    """Listing is granted bucket-wide (HeadBucket has no prefix): nothing may be stored outside the prefix."""
+    denies = [s for s in statements_of(template, "LakeBucketPolicy") if s["Effect"] == "Deny" and "NotResource" in s]
+    assert any(
+        s["Action"] == "s3:PutObject"
+        and s["Principal"] == "*"
+        and s["NotResource"] == {"Fn::Sub": "${LakeBucket.Arn}/${LakePrefix}/*"}
+        for s in denies
+    )
+
+
+def test_the_lake_is_encrypted_with_its_own_scoped_key(template):
+    rules = template["Resources"]["LakeBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    (rule,) = rules
+    assert rule["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": {"Fn::GetAtt": ["LakeKey", "Arn"]},
+    }
+    key = template["Resources"]["LakeKey"]
+    assert key["DeletionPolicy"] == "Retain" and key["Properties"]["EnableKeyRotation"] is True
+    using = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:*"}
+    for statement in key["Properties"]["KeyPolicy"]["Statement"]:
+        principal = statement["Principal"]["AWS"]
+        assert principal == {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}, statement["Sid"]
+        assert "kms:*" not in as_list(statement["Action"]), statement["Sid"]
+        if using & set(as_list(statement["Action"])):  # use only through S3, only from this account
+            conditions = statement["Condition"]["StringEquals"]
+            assert conditions["kms:ViaService"] == {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}
+            assert conditions["kms:CallerAccount"] == {"Ref": "AWS::AccountId"}
+    for holder in ("DagsterRunPolicy", "GlueCrawlerRole", "AnalystPolicy"):
+        kms = [s for s in statements_of(template, holder) if any(a.startswith("kms:") for a in as_list(s["Action"]))]
+        assert kms and all(s["Resource"] == {"Fn::GetAtt": ["LakeKey", "Arn"]} for s in kms), holder
+
+
+def test_the_lake_bucket_refuses_uploads_not_encrypted_with_the_lake_key(template):
+    denies = {
+        key: value
+        for s in statements_of(template, "LakeBucketPolicy")
+        if s["Effect"] == "Deny" and s["Action"] == "s3:PutObject" and "Condition" in s
+        for key, value in s["Condition"].get("StringNotEqualsIfExists", {}).items()
+    }
+    assert denies["s3:x-amz-server-side-encryption"] == "aws:kms"
+    assert denies["s3:x-amz-server-side-encryption-aws-kms-key-id"] == {"Fn::GetAtt": ["LakeKey", "Arn"]}
+
+
+def test_athena_workgroup_enforces_a_kms_encrypted_result_location(template):
     config = template["Resources"]["AthenaWorkGroup"]["Properties"]["WorkGroupConfiguration"]
     assert config["EnforceWorkGroupConfiguration"] is True
     assert config["ResultConfiguration"]["OutputLocation"] == {"Fn::Sub": "s3://${OpsBucket}/athena-results/"}
-    assert config["ResultConfiguration"]["EncryptionConfiguration"]["EncryptionOption"] in ("SSE_S3", "SSE_KMS")
+    assert config["ResultConfiguration"]["EncryptionConfiguration"] == {
+        "EncryptionOption": "SSE_KMS",
+        "KmsKey": {"Fn::GetAtt": ["LakeKey", "Arn"]},
+    }
     assert config["BytesScannedCutoffPerQuery"]
+
+
+def test_access_logs_are_kept_longer_than_the_ops_objects(template):
+    rules = template["Resources"]["OpsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    expiring = [r for r in rules if r["Status"] == "Enabled" and "ExpirationInDays" in r]
+    (logs,) = [r for r in expiring if r.get("Prefix") == "s3-access-logs/"]
+    assert logs["ExpirationInDays"] == {"Ref": "AccessLogDays"}
+    parameter = template["Parameters"]["AccessLogDays"]
+    assert parameter["Default"] >= 365 and parameter["MinValue"] >= 90
+    others = [r for r in expiring if r is not logs]
+    assert others and all(r.get("Prefix") in ("athena-results/", "compute-logs/") for r in others), (
+        "a rule without a prefix would expire the access logs too (S3 applies the shortest)"
+    )
+    logging = template["Resources"]["LakeBucket"]["Properties"]["LoggingConfiguration"]
+    assert logging["LogFilePrefix"].startswith("s3-access-logs/")
+
+
+def test_the_webserver_is_reached_only_after_an_oidc_login(template):
+    listeners = resources_of_type(template, "AWS::ElasticLoadBalancingV2::Listener")
+    assert listeners, "no load balancer in front of the webserver"
+    for name, listener in listeners.items():
+        props = listener["Properties"]
+        assert props["Protocol"] == "HTTPS" and props["Certificates"], name
+        actions = sorted(props["DefaultActions"], key=lambda a: a["Order"])
+        assert actions[0]["Type"] in ("authenticate-oidc", "authenticate-cognito"), name
+        config = actions[0].get("AuthenticateOidcConfig") or actions[0]["AuthenticateCognitoConfig"]
+        assert config["OnUnauthenticatedRequest"] == "authenticate", name
+        assert "{{resolve:secretsmanager:" in str(config.get("ClientSecret", "{{resolve:secretsmanager:")), name
+        assert [a["Type"] for a in actions[1:]] == ["forward"], name
+    assert not resources_of_type(template, "AWS::ElasticLoadBalancingV2::ListenerRule"), "a rule could skip the login"
+    (ingress,) = template["Resources"]["WebserverSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert ingress["SourceSecurityGroupId"] == {"Ref": "WebserverLoadBalancerSecurityGroup"} and "CidrIp" not in ingress
+    assert ingress["FromPort"] == ingress["ToPort"] == 3000
 
 
 def test_instance_config_matches_the_template(template):

@@ -1,6 +1,8 @@
 """The image's command really serves the code location deploy/workspace.yaml points at: run the
 Dockerfile's CMD here (on loopback and a free port instead of 0.0.0.0:4000) and load the
-workspace through it, as the production webserver and daemon do."""
+workspace through it, as the production webserver and daemon do; the image's health check
+command reports it serving; and it writes nothing to DAGSTER_HOME or the home directory (the
+image's root filesystem is read-only)."""
 
 import json
 import os
@@ -31,6 +33,12 @@ def dockerfile_command() -> list[str]:
     return json.loads(next(i["value"] for i in structure if i["instruction"] == "CMD"))
 
 
+def dockerfile_health_check() -> list[str]:
+    structure = DockerfileParser(str(ROOT / "Dockerfile")).structure
+    check = next(i["value"] for i in structure if i["instruction"] == "HEALTHCHECK")
+    return json.loads(check.split("CMD", 1)[1])
+
+
 def with_option(argv: list[str], names: tuple[str, ...], value: str) -> list[str]:
     argv = list(argv)
     index = next(i for i, arg in enumerate(argv) if arg in names)
@@ -58,9 +66,20 @@ def test_dockerfile_command_serves_the_workspace_code_location(tmp_path, monkeyp
     argv = with_option(argv, ("-p", "--port"), str(port))
     home = tmp_path / "dagster_home"
     home.mkdir()
+    user_home, scratch = tmp_path / "home", tmp_path / "tmp"
+    user_home.mkdir()
+    scratch.mkdir()
+    # storage away from DAGSTER_HOME, as in production (PostgreSQL, and /tmp for local files)
+    (home / "dagster.yaml").write_text(
+        f"storage:\n  sqlite:\n    base_dir: {scratch}/storage\n"
+        f"local_artifact_storage:\n  module: dagster._core.storage.root\n  class: LocalArtifactStorage\n"
+        f"  config:\n    base_dir: {scratch}/artifacts\ntelemetry:\n  enabled: false\n"
+    )
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "GLUE_", "DAGSTER_"))},
         "DAGSTER_HOME": str(home),
+        "HOME": str(user_home),
+        "TMPDIR": str(scratch),
         "SPOTIFY_ASSETS_LAKE": str(tmp_path / "lake"),
         "DAGSTER_CODE_SERVER_HOST": "127.0.0.1",
     }
@@ -79,6 +98,13 @@ def test_dockerfile_command_serves_the_workspace_code_location(tmp_path, monkeyp
     )
     try:
         wait_until_serving(DagsterGrpcClient(port=port, host="127.0.0.1"), server)
+        # what the task definition's healthCheck runs (docs/deploy-aws.md)
+        health = dockerfile_health_check()
+        health = with_option(health, ("-p", "--port"), str(port))
+        checked = subprocess.run([str(BIN / health[0]), *health[1:]], env=env, capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert sorted(p.name for p in user_home.iterdir()) == []
+        assert sorted(p.name for p in home.iterdir()) == ["dagster.yaml"]
         # What the webserver and daemon do at start: load deploy/workspace.yaml, reach the server.
         monkeypatch.setenv("DAGSTER_CODE_SERVER_HOST", "127.0.0.1")
         with (

@@ -12,7 +12,7 @@ from dagster_aws.ecs import EcsRunLauncher
 from dagster_aws.s3.compute_log_manager import S3ComputeLogManager
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 
-from spotify_assets_tests.deploy.conftest import DEPLOY_DIR, postgres_bindir
+from spotify_assets_tests.deploy.conftest import DEPLOY_DIR, make_ca, postgres_bindir
 
 ROOT = DEPLOY_DIR.parent
 SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|CLIENT_ID", re.I)
@@ -106,3 +106,24 @@ def test_missing_postgres_fails_with_the_install_command(tmp_path):
     (tmp_path / "15" / "bin").mkdir(parents=True)  # a client-only install: no initdb, no pg_ctl
     with pytest.raises(pytest.fail.Exception, match=r"\.ci/run.*apt-get install -y postgresql"):
         postgres_bindir(tmp_path)
+
+
+def test_the_instance_refuses_a_database_whose_certificate_its_ca_did_not_sign(postgres, tmp_path, monkeypatch):
+    """verify-full: TLS with a server the CA file vouches for, or nothing: an impostor with a
+    certificate of its own is refused ("prefer", before, accepted it, and plaintext too). libpq is
+    asked with deploy/dagster.yaml's own connection parameters, once (Dagster would retry)."""
+    import psycopg2
+
+    params = yaml.safe_load((DEPLOY_DIR / "dagster.yaml").read_text())["storage"]["postgres"]["postgres_db"]["params"]
+    assert params == {"sslmode": "verify-full"}
+    connect = dict(host=postgres.host, port=postgres.port, user=postgres.username, password=postgres.password)
+
+    monkeypatch.setenv("PGSSLROOTCERT", str(postgres.ca_file))
+    with psycopg2.connect(**connect, dbname=postgres.db_name, **params) as conn, conn.cursor() as cur:
+        cur.execute("select ssl from pg_stat_ssl where pid = pg_backend_pid()")
+        assert cur.fetchone() == (True,)
+
+    other_ca, _, _ = make_ca(tmp_path, "another-ca")
+    monkeypatch.setenv("PGSSLROOTCERT", str(other_ca))
+    with pytest.raises(psycopg2.OperationalError, match="certificate verify failed"):
+        psycopg2.connect(**connect, dbname=postgres.db_name, **params)

@@ -2,7 +2,8 @@
 
 - `GET /authorize`: the consent page, which agrees at once and redirects to `redirect_uri`.
 - `POST /api/token`: authorization-code, refresh-token and client-credentials grants, checked
-  against the configured credentials (400 `invalid_client` / `invalid_grant` otherwise).
+  against the configured credentials (400 `invalid_client` / `invalid_grant` otherwise); a code
+  issued with a PKCE `code_challenge` (S256) is exchanged only with its `code_verifier`.
 - `GET /v1/playlists/{id}`: metadata and the first page, in the 2026 shape (`items`/`item`, first
   page of 50) or the legacy shape (`tracks`/`track`, first page of 100, `next` on `/tracks`), with
   Spotify's `fields=` filter applied.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import itertools
 import json
 import re
@@ -71,7 +73,7 @@ class FakeSpotify:
         self._playlists: dict[str, _Playlist] = {}
         self._faults: dict[str, list[Fault]] = {}
         self._tokens: set[str] = set()
-        self._codes: dict[str, str] = {}  # authorization code -> redirect_uri
+        self._codes: dict[str, tuple[str, str | None]] = {}  # authorization code -> redirect_uri, challenge
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -228,9 +230,11 @@ class FakeSpotify:
         grant = form.get("grant_type", [""])[0]
         if grant == "authorization_code":
             with self._lock:
-                granted = self._codes.pop(form.get("code", [""])[0], None)
-            if granted != form.get("redirect_uri", [""])[0]:
+                redirect_uri, challenge = self._codes.pop(form.get("code", [""])[0], (None, None))
+            if redirect_uri != form.get("redirect_uri", [""])[0]:
                 return 400, {}, {"error": "invalid_grant", "error_description": "Invalid authorization code"}
+            if challenge is not None and _s256(form.get("code_verifier", [""])[0]) != challenge:
+                return 400, {}, {"error": "invalid_grant", "error_description": "code_verifier was incorrect"}
         elif grant == "refresh_token":
             if form.get("refresh_token", [""])[0] != self.refresh_token:
                 return 400, {}, {"error": "invalid_grant", "error_description": "Invalid refresh token"}
@@ -249,9 +253,11 @@ class FakeSpotify:
     def _authorize(self, query: dict[str, str]) -> tuple[int, dict, Any]:
         if query.get("client_id") != self.client_id or query.get("response_type") != "code":
             return 400, {}, {"error": "invalid_client"}
+        if "code_challenge" in query and query.get("code_challenge_method") != "S256":
+            return 400, {}, {"error": "invalid_request", "error_description": "code_challenge_method must be S256"}
         code = f"code-{next(self._counter)}"
         with self._lock:
-            self._codes[code] = query["redirect_uri"]
+            self._codes[code] = (query["redirect_uri"], query.get("code_challenge"))
         location = f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query.get('state', '')})}"
         return 302, {"Location": location}, None
 
@@ -285,6 +291,10 @@ class FakeSpotify:
         if playlist.shape == "2026":
             return {**playlist.metadata, "items": self._page(playlist, 0, playlist.first_page, "items")}
         return {**playlist.metadata, "tracks": self._page(playlist, 0, playlist.first_page, "tracks")}
+
+
+def _s256(verifier: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
 
 
 _REASONS = {

@@ -40,14 +40,13 @@ class UncataloguedLakeResource(LakeCatalogResource):
     """A lake on S3 without GLUE_DATABASE: nothing to refresh, the weeks in the lake are reported."""
 
     lake: str
-    endpoint_url: str | None = None
 
     def refresh(self, weeks: Sequence[str], log: Log) -> CatalogReport:
         import boto3
 
         from spotify_assets.catalog.glue_catalog import s3_lake_weeks
 
-        s3 = boto3.client("s3", endpoint_url=self.endpoint_url)
+        s3 = boto3.client("s3")  # the endpoint from AWS_ENDPOINT_URL(_S3), as the lake's
         tables = tuple(TableStatus(t, len(s3_lake_weeks(s3, self.lake, t))) for t in TABLE_SCHEMAS)
         hint = "set GLUE_DATABASE and GLUE_CRAWLER_ROLE_ARN to catalog the S3 lake in Glue for Athena"
         log(f"no SQL catalog for {self.lake}: {hint}")

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from spotify_assets.catalog.status import CatalogError, CatalogReport
 from spotify_assets.defs.resources.catalog import LakeCatalogResource, Log
+from spotify_assets.endpoints import EndpointRefusedError, aws_endpoints_from_env
 from spotify_assets.lake.schemas import TABLE_SCHEMAS
 
 if TYPE_CHECKING:  # boto3 is imported when a run uses Glue, not whenever the code location loads
@@ -40,9 +41,6 @@ class GlueCrawlerResource(LakeCatalogResource):
         description="auto: register partitions when the schema is unchanged, else crawl; "
         "crawl: always crawl; partitions: never crawl (tables must exist).",
     )
-    endpoint_url: str | None = Field(
-        default=None, description="AWS endpoint override; default AWS_ENDPOINT_URL or AWS's."
-    )
     region_name: str | None = Field(default=None, description="AWS region; default boto3's.")
 
     def catalog(self, log: Log = lambda message: None) -> "GlueCatalog":
@@ -52,8 +50,9 @@ class GlueCrawlerResource(LakeCatalogResource):
 
         session = boto3.session.Session(region_name=self.region_name)
         return GlueCatalog(
-            session.client("glue", endpoint_url=self.endpoint_url),
-            session.client("s3", endpoint_url=self.endpoint_url),
+            # endpoints from AWS_ENDPOINT_URL(_GLUE, _S3) only, checked at set-up (docs/decisions.md, 38)
+            session.client("glue"),
+            session.client("s3"),
             database=self.database,
             crawler_name=self.crawler_name or f"{self.database}_crawler",
             lake_uri=self.lake_uri,
@@ -68,8 +67,9 @@ class GlueCrawlerResource(LakeCatalogResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         # fail on bad configuration before any asset of the run touches Glue
         try:
+            aws_endpoints_from_env()
             self.catalog().validate()
-        except CatalogError as error:
+        except (CatalogError, EndpointRefusedError) as error:
             raise dg.Failure(description=str(error), allow_retries=False) from error
 
     def refresh(self, weeks: Sequence[str], log: Log) -> CatalogReport:

@@ -19,11 +19,12 @@ import pyarrow as pa
 from pydantic import Field, PrivateAttr
 
 from spotify_assets.defs.dagster_internals import free_pool_slots
+from spotify_assets.endpoints import EndpointRefusedError, aws_endpoints_from_env
 from spotify_assets.lake import fingerprints, reading, storage
 from spotify_assets.lake.conform import TableLike
 from spotify_assets.lake.lease import DEFAULT_TTL_S, Leases, week_key
 from spotify_assets.lake.lease_store import LeaseRecord, Owner, lease_store, utc
-from spotify_assets.lake.location import DEFAULT_S3_TIMEOUT_S, open_lake, week_uri
+from spotify_assets.lake.location import DEFAULT_S3_TIMEOUT_S, is_s3_uri, open_lake, week_uri
 from spotify_assets.lake.recovery import clean_on_take, recover
 
 # a run whose lease expired while it was in one of these never finished
@@ -58,10 +59,6 @@ class LakeStorage(dg.ConfigurableResource):
     """The lake's Parquet storage (`spotify_assets.lake.storage`) at one location."""
 
     base_uri: str = Field(description="Local path or s3://bucket/prefix of the lake.")
-    s3_endpoint_url: str | None = Field(
-        default=None,
-        description="S3-compatible endpoint (e.g. http://127.0.0.1:9000); defaults to AWS_ENDPOINT_URL.",
-    )
     s3_timeout_s: float = Field(
         default=DEFAULT_S3_TIMEOUT_S, description="Connect and read timeout of every S3 request, in seconds."
     )
@@ -74,6 +71,13 @@ class LakeStorage(dg.ConfigurableResource):
     _leases: Leases | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if is_s3_uri(self.base_uri):
+            # An S3-compatible endpoint comes from AWS_ENDPOINT_URL(_S3) only, never from run
+            # config: the run's AWS credentials sign every request to it (docs/decisions.md, 38).
+            try:
+                aws_endpoints_from_env()
+            except EndpointRefusedError as error:
+                raise dg.Failure(description=str(error), allow_retries=False) from error
         if not context.run_id:
             return
         with _RUN_LEASES_LOCK:
@@ -86,7 +90,7 @@ class LakeStorage(dg.ConfigurableResource):
             _RUN_LEASES[key] = (self._leases, 1)
 
     def _start_leases(self, context: dg.InitResourceContext) -> Leases:
-        lake = open_lake(self.base_uri, self.s3_endpoint_url, s3_timeout_s=self.s3_timeout_s)
+        lake = open_lake(self.base_uri, s3_timeout_s=self.s3_timeout_s)
         log = context.log
 
         def report(key: str, previous: LeaseRecord | None) -> None:
@@ -130,7 +134,7 @@ class LakeStorage(dg.ConfigurableResource):
         return week_uri(self.base_uri, table, week)
 
     def _where(self) -> dict:
-        return {"s3_endpoint_url": self.s3_endpoint_url, "s3_timeout_s": self.s3_timeout_s}
+        return {"s3_timeout_s": self.s3_timeout_s}
 
     def list_weeks(self, table: str) -> list[str]:
         return reading.list_weeks(self.base_uri, table, **self._where())
