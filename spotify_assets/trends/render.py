@@ -150,6 +150,24 @@ def top_artists_png(
         key=lambda r: (-r["appearances"], names[r["artist_id"]], r["artist_id"]),
     )[:artists]
 
+    return weekly_lines_png(
+        shown_weeks,
+        [(names[r["artist_id"]], [counts.get((w, r["artist_id"]), 0) for w in shown_weeks]) for r in leaders],
+        ylabel="songs on the charts",
+        title=f"Top artists, all playlists: {shown_weeks[0] if shown_weeks else week} to {week}",
+        integer_y=True,
+    )
+
+
+def weekly_lines_png(
+    weeks: Sequence[str],
+    lines: Sequence[tuple[str, Sequence[float]]],
+    ylabel: str,
+    title: str,
+    integer_y: bool = False,
+) -> bytes:
+    """A PNG line chart: one line per (label, value per week), weeks on the x axis as `MM-DD`
+    (a NaN value leaves a gap)."""
     # imported here: matplotlib would add about a second to every load of the code location
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -157,19 +175,17 @@ def top_artists_png(
 
     figure = Figure(figsize=(8, 4), dpi=CHART_DPI, layout="constrained")
     axes = figure.add_subplot()
-    x = list(range(len(shown_weeks)))
-    for leader in leaders:
-        artist_id = leader["artist_id"]
-        axes.plot(
-            x, [counts.get((w, artist_id), 0) for w in shown_weeks], marker="o", linewidth=2, label=names[artist_id]
-        )
-    axes.set_xticks(x, [w[5:] for w in shown_weeks])
-    axes.set_ylabel("songs on the charts")
-    axes.set_title(f"Top artists, all playlists: {shown_weeks[0] if shown_weeks else week} to {week}", fontsize=11)
+    x = list(range(len(weeks)))
+    for label, values in lines:
+        axes.plot(x, list(values), marker="o", linewidth=2, label=label)
+    axes.set_xticks(x, [w[5:] for w in weeks], fontsize=9)
+    axes.set_ylabel(ylabel)
+    axes.set_title(title, fontsize=11)
     axes.set_ylim(bottom=0)
     axes.grid(alpha=0.3)
-    axes.yaxis.get_major_locator().set_params(integer=True)
-    if leaders:
+    if integer_y:
+        axes.yaxis.get_major_locator().set_params(integer=True)
+    if lines:
         axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9, frameon=False)
     canvas = FigureCanvasAgg(figure)
     with warnings.catch_warnings():

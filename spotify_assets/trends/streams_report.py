@@ -4,8 +4,6 @@ goes through (`_md`, by way of its `_table`), and whose chart style the image fo
 
 from __future__ import annotations
 
-import io
-import warnings
 from collections.abc import Iterable, Mapping
 
 import pyarrow as pa
@@ -14,7 +12,7 @@ import pyarrow.compute as pc
 from spotify_assets.lake.markdown import clean_text
 from spotify_assets.lake.schemas import WEEK_COLUMN
 from spotify_assets.trends.history import weeks_back
-from spotify_assets.trends.render import CHART_DPI, CHART_WEEKS, TOP, _by, _md, _table
+from spotify_assets.trends.render import CHART_WEEKS, TOP, _by, _md, _table, weekly_lines_png
 
 STREAMS_IMAGE_NAME = "top_streamed.png"
 GLOBAL_CHART = "regional-global-weekly"  # the chart the streams image follows when the week has it
@@ -115,37 +113,16 @@ def top_streamed_png(song_streams: pa.Table, week: str, weeks: int = CHART_WEEKS
         (r for r in rows if r[WEEK_COLUMN] == week), key=lambda r: (-r["streams"], r["rank"], r["song_id"])
     )[:songs]
 
-    # imported here: matplotlib would add about a second to every load of the code location
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from PIL import Image
-
-    figure = Figure(figsize=(8, 4), dpi=CHART_DPI, layout="constrained")
-    axes = figure.add_subplot()
-    x = list(range(len(shown_weeks)))
-    for leader in leaders:
-        song_id = leader["song_id"]
-        axes.plot(
-            x,
-            [streams[(w, song_id)] / 1e6 if (w, song_id) in streams else float("nan") for w in shown_weeks],
-            marker="o",
-            linewidth=2,
-            label=_legend_label(leader["song_name"] or song_id, LEGEND_CHARS),
-        )
-    axes.set_xticks(x, [w[5:] for w in shown_weeks], fontsize=9)
-    axes.set_ylabel("streams (millions)")
     title = f"Top streamed songs, {_legend_label(chart)}" if chart else "No Spotify chart data"
-    axes.set_title(f"{title}: {shown_weeks[0] if shown_weeks else week} to {week}", fontsize=11)
-    axes.set_ylim(bottom=0)
-    axes.grid(alpha=0.3)
-    if leaders:
-        axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9, frameon=False)
-    canvas = FigureCanvasAgg(figure)
-    with warnings.catch_warnings():
-        # names in scripts the bundled font lacks (e.g. CJK) draw as boxes instead of failing
-        warnings.filterwarnings("ignore", message="Glyph .* missing from")
-        canvas.draw()
-    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
-    buffer = io.BytesIO()
-    image.quantize(colors=128).save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
+    return weekly_lines_png(
+        shown_weeks,
+        [
+            (
+                _legend_label(r["song_name"] or r["song_id"], LEGEND_CHARS),
+                [streams.get((w, r["song_id"]), float("nan")) / 1e6 for w in shown_weeks],
+            )
+            for r in leaders
+        ],
+        ylabel="streams (millions)",
+        title=f"{title}: {shown_weeks[0] if shown_weeks else week} to {week}",
+    )
