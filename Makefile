@@ -54,9 +54,10 @@ $(INSTANCE_CONFIG): | $(RUN_STAMP)
 run: $(RUN_STAMP) | $(INSTANCE_CONFIG)
 	$(PY) -m spotify_assets.cli.run
 
-## The whole test suite (what CI runs), after the lint.
-test: lint | $(INSTANCE_CONFIG)
-	$(PY) -m pytest
+## The whole test suite (what CI runs): the lint, the fast tier on every core, then the slow tiers
+## one test at a time (they share one `dagster dev` and one PostgreSQL cluster).
+test: lint test-fast
+	$(PY) -m pytest -m "$(SLOW_TIERS)"
 
 ## ruff: the lint rules and the format of pyproject.toml, on the whole tree.
 lint: $(DEV_STAMP)
