@@ -73,7 +73,7 @@ format: $(DEV_STAMP)
 # multi-second subprocess tests.
 SLOW_TIERS := browser or dagster_dev or postgres or subprocess
 
-## The inner loop: the suite without the slow tiers, on every core. Under a minute on 2 cores.
+## The inner loop: the suite without the slow tiers, on every core. About two minutes on 2 cores.
 test-fast: $(DEV_STAMP) | $(INSTANCE_CONFIG)
 	$(PY) -m pytest -m "not ($(SLOW_TIERS))" -n auto
 
