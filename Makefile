@@ -79,7 +79,8 @@ test-fast: $(DEV_STAMP) | $(INSTANCE_CONFIG)
 
 ## The Dagster UI (`dg dev`: webserver, daemon, code server) on http://127.0.0.1:3000 (PORT=...);
 ## runs, backfills and schedule state persist in DAGSTER_HOME. Ctrl-C or SIGTERM stops all three.
-dev: $(RUN_STAMP) | $(INSTANCE_CONFIG)
+## Needs the dev extra: `dg` (dagster-dg-cli) is a development tool, not in the image.
+dev: $(DEV_STAMP) | $(INSTANCE_CONFIG)
 	$(PY) -m spotify_assets.cli.dev
 
 ## Benchmarks (docs/performance.md): prints one table, also written to bench/out/table.md. A few minutes.

@@ -114,3 +114,11 @@ def test_the_launcher_passes_on_one_interrupt_however_many_signals_arrive():
     for signum in (signal.SIGTERM, signal.SIGTERM, signal.SIGINT):
         os.kill(launcher.pid, signum)
     assert launcher.wait(timeout=10) == 1
+
+
+def test_make_dev_installs_dg_after_make_run():
+    """`make run` installs the runtime only; `make dev` runs `dg`, a dev-extra tool, so it must
+    install the dev extra itself (a new user types `make run`, then `make dev`)."""
+    planned = subprocess.run(["make", "--dry-run", "--always-make", "dev"], cwd=ROOT, capture_output=True, text=True)
+    assert planned.returncode == 0, planned.stderr
+    assert "--extra dev" in planned.stdout, planned.stdout
