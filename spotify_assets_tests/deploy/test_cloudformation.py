@@ -151,6 +151,18 @@ def test_crawler_role_reads_the_lake_prefix_and_writes_only_the_lake_database(te
     )
 
 
+def test_runs_write_the_star_views_in_the_lake_database_only(template):
+    """`lake_catalog` creates and updates the Athena views `<dimension>_latest` as Glue tables."""
+    (catalog,) = [
+        s for s in statements_of(template, "DagsterRunPolicy") if s["Sid"] == "LakeCatalogTablesAndPartitions"
+    ]
+    assert {"glue:CreateTable", "glue:UpdateTable"} <= set(catalog["Action"])
+    assert not [a for a in catalog["Action"] if "Delete" in a]
+    assert {r["Fn::Sub"].rsplit(":", 1)[-1] for r in catalog["Resource"]} == {
+        "catalog", "database/${GlueDatabaseName}", "table/${GlueDatabaseName}/*"
+    }  # fmt: skip
+
+
 def statements_of(template: dict, logical_id: str) -> list[dict]:
     props = template["Resources"][logical_id]["Properties"]
     docs = [props["PolicyDocument"]] if "PolicyDocument" in props else [p["PolicyDocument"] for p in props["Policies"]]
