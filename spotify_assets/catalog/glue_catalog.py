@@ -7,6 +7,9 @@ Two ways to make a week queryable:
 - *crawl*: when a table or a column is new, run the Glue crawler (a minute or more, billed), which
   creates or updates the tables and adds every partition it finds.
 
+Either way, each snapshot dimension's Athena view `<table>_latest` (`catalog/athena_views.py`) is then
+created or updated once its table is in Glue with its columns.
+
 `GlueCatalog.validate()` checks the configuration and decides the path without changing anything,
 so bad settings fail before the catalog (or anything else) is touched.
 
@@ -23,11 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-import pyarrow as pa
 from botocore.exceptions import ClientError
 
+from spotify_assets.catalog.athena_views import view_difference, view_name, view_table_input
+from spotify_assets.catalog.glue_types import glue_columns
 from spotify_assets.catalog.status import CatalogError, CatalogReport, TableStatus
 from spotify_assets.lake.schemas import TABLE_SCHEMAS, WEEK_COLUMN
+from spotify_assets.lake.star_schemas import SNAPSHOT_TABLES
 
 Mode = Literal["auto", "crawl", "partitions"]
 
@@ -38,31 +43,6 @@ MOTO_SUCCEEDED = "COMPLETED"
 CRAWL_EVERYTHING = "CRAWL_EVERYTHING"
 CRAWL_NEW_FOLDERS_ONLY = "CRAWL_NEW_FOLDERS_ONLY"
 _BATCH = 100  # BatchCreatePartition takes at most 100 partitions a call
-
-
-def glue_type(arrow_type: pa.DataType) -> str:
-    """The Glue/Hive type a crawler gives a Parquet column of this arrow type."""
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return "string"
-    if pa.types.is_boolean(arrow_type):
-        return "boolean"
-    if pa.types.is_int32(arrow_type):
-        return "int"
-    if pa.types.is_int64(arrow_type):
-        return "bigint"
-    if pa.types.is_float64(arrow_type):
-        return "double"
-    if pa.types.is_date32(arrow_type):
-        return "date"
-    if pa.types.is_timestamp(arrow_type):
-        return "timestamp"
-    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
-        return f"array<{glue_type(arrow_type.value_type)}>"
-    raise ValueError(f"no Glue type for arrow type {arrow_type}; add it to glue_catalog.glue_type")
-
-
-def glue_columns(schema: pa.Schema) -> list[dict[str, str]]:
-    return [{"Name": f.name, "Type": glue_type(f.type)} for f in schema]
 
 
 PARTITION_KEYS = [{"Name": WEEK_COLUMN, "Type": "string"}]
@@ -309,7 +289,11 @@ class GlueCatalog:
                 details["crawl_reason"] = "; ".join(
                     [f"{t}: new table" for t in plan.new_tables] + [f"{t}: {d}" for t, d in plan.changed_tables.items()]
                 )
-        return CatalogReport(plan.path, self.describe(), details)
+        changed, skipped = self.ensure_views()
+        details["views_changed"] = changed
+        if skipped:
+            details["views_skipped"] = skipped
+        return CatalogReport(plan.path, self.describe(), details, self.views())
 
     def ensure_database(self) -> None:
         try:
@@ -472,14 +456,51 @@ class GlueCatalog:
                 self.log(f"{table}: registered partition(s) {added[table]}")
         return added
 
+    # --- views --------------------------------------------------------------------------------
+
+    def ensure_views(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Create or update the Athena view of each snapshot table in Glue with its columns; a view
+        already as wanted is left alone. Returns ({view: "created" | "updated"}, {view: why skipped})."""
+        changed, skipped = {}, {}
+        for table in (t for t in self.tables if t in SNAPSHOT_TABLES):
+            name = view_name(table)
+            base = self._get_table(table)
+            why = f"table {table!r} is not in Glue yet" if base is None else self._schema_difference(table, base)
+            if why:
+                skipped[name] = why
+                self.log(f"Athena view {name!r} not created or updated: {why}")
+                continue
+            desired = view_table_input(table, self.database)
+            found = self._get_table(name)
+            if found is not None and found.get("TableType") != "VIRTUAL_VIEW":
+                skipped[name] = f"Glue table {name!r} is a {found.get('TableType')}, not a view: rename it"
+                self.log(f"Athena view {name!r} not created or updated: {skipped[name]}")
+            elif found is None:
+                self.glue.create_table(DatabaseName=self.database, TableInput=desired)
+                changed[name] = "created"
+                self.log(f"created Athena view {name!r} (the latest snapshot of {table})")
+            elif differ := view_difference(found, desired):
+                self.glue.update_table(DatabaseName=self.database, TableInput=desired)
+                changed[name] = "updated"
+                self.log(f"updated Athena view {name!r}: its {', '.join(differ)} differed")
+        return changed, skipped
+
     # --- reporting ----------------------------------------------------------------------------
 
-    def describe(self) -> tuple[TableStatus, ...]:
-        """Every table of the Glue database with its partition count."""
-        names = []
+    def _glue_tables(self) -> list[dict[str, Any]]:
+        found = []
         for page in self.glue.get_paginator("get_tables").paginate(DatabaseName=self.database):
-            names += [t["Name"] for t in page.get("TableList", [])]
+            found += page.get("TableList", [])
+        return found
+
+    def describe(self) -> tuple[TableStatus, ...]:
+        """Every table of the Glue database (its views aside) with its partition count."""
+        names = [t["Name"] for t in self._glue_tables() if t.get("TableType") != "VIRTUAL_VIEW"]
         return tuple(TableStatus(name, self.partition_count(name)) for name in sorted(names))
+
+    def views(self) -> tuple[str, ...]:
+        """The names of the Glue database's views (Athena's), sorted."""
+        return tuple(sorted(t["Name"] for t in self._glue_tables() if t.get("TableType") == "VIRTUAL_VIEW"))
 
     def partition_count(self, table: str) -> int:
         pages = self.glue.get_paginator("get_partitions").paginate(

@@ -22,6 +22,7 @@ class CatalogReport:
     path: CatalogPath
     tables: tuple[TableStatus, ...]
     details: dict[str, Any] = field(default_factory=dict)
+    views: tuple[str, ...] = ()  # Athena's views in Glue (the star's `<table>_latest`)
 
     def tables_json(self) -> dict[str, dict[str, int]]:
         return {
@@ -38,4 +39,6 @@ class CatalogReport:
             if with_rows:
                 row += f" {'' if t.rows is None else t.rows} |"
             lines.append(row)
+        if self.views:
+            lines += ["", "Views: " + ", ".join(f"`{v}`" for v in self.views)]
         return "\n".join(lines)

@@ -1,5 +1,6 @@
 """The Glue catalog against the moto server: database, crawler, crawl, partitions, validation."""
 
+import base64
 import io
 import json
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from botocore.stub import Stubber
 from spotify_assets.catalog.glue_catalog import GlueCatalog, Plan, glue_columns
 from spotify_assets.catalog.status import CatalogError
 from spotify_assets.lake.schemas import SONGS, TABLE_SCHEMAS
+from spotify_assets.lake.star_schemas import SNAPSHOT_TABLES, STAR_SCHEMAS
 from spotify_assets_tests.catalog.glue_support import (
     ROLE_ARN,
     CrawlOutcomeEndpoint,
@@ -290,3 +292,70 @@ def test_crawler_name_taken_by_another_database_names_the_setting(glue_env):
         catalog(glue_env).refresh(WEEKS)
     assert glue.get_databases()["DatabaseList"] == []
     assert crawls(glue) == []
+
+
+# --- the star's latest-snapshot views -----------------------------------------------------------
+
+
+def test_a_refresh_creates_each_dimensions_latest_snapshot_view_once(glue_env):
+    glue, s3, lake = glue_env["glue"], glue_env["s3"], glue_env["lake"]
+    create_tables_as_crawler(glue, DATABASE, lake)
+    for table in TABLE_SCHEMAS:
+        put_week(s3, lake, table, WEEKS[0])
+
+    report = catalog(glue_env).refresh(WEEKS)
+
+    views = {f"{t}_latest" for t in SNAPSHOT_TABLES}
+    assert set(report.views) == views and report.details["views_changed"] == dict.fromkeys(views, "created")
+    assert {t.name for t in report.tables} == set(TABLE_SCHEMAS)  # a view is no table
+    view = glue.get_table(DatabaseName=DATABASE, Name="dim_song_latest")["Table"]
+    assert view["TableType"] == "VIRTUAL_VIEW"
+    assert view["ViewExpandedText"] == "/* Presto View */"
+    assert view["Parameters"] == {"presto_view": "true", "comment": "Presto View"}
+    text = view["ViewOriginalText"]
+    assert text.startswith("/* Presto View: ") and text.endswith(" */")
+    document = json.loads(base64.b64decode(text.removeprefix("/* Presto View: ").removesuffix(" */")))
+    names = [f.name for f in STAR_SCHEMAS["dim_song"]]
+    assert document["originalSql"] == (
+        f"SELECT {', '.join(names)} FROM dim_song WHERE week = (SELECT max(week) FROM dim_song)"
+    )
+    assert (document["catalog"], document["schema"]) == ("awsdatacatalog", DATABASE)
+    assert document["columns"][names.index("artist_ids")] == {"name": "artist_ids", "type": "array(varchar)"}
+    assert [c["name"] for c in document["columns"]] == names
+    assert [(c["Name"], c["Type"]) for c in view["StorageDescriptor"]["Columns"]] == [
+        (c["Name"], c["Type"]) for c in glue_columns(STAR_SCHEMAS["dim_song"])
+    ]
+    week = glue.get_table(DatabaseName=DATABASE, Name="dim_week_latest")["Table"]
+    assert week["StorageDescriptor"]["Columns"][-1] == {"Name": "week", "Type": "string"}
+
+    again = catalog(glue_env).refresh(WEEKS)
+    assert again.details["views_changed"] == {} and set(again.views) == views
+    versions = glue.get_table_versions(DatabaseName=DATABASE, TableName="dim_song_latest")["TableVersions"]
+    assert len(versions) == 1  # never updated
+
+
+def test_a_view_that_differs_is_updated_to_the_latest_snapshot_select(glue_env):
+    glue, lake = glue_env["glue"], glue_env["lake"]
+    create_tables_as_crawler(glue, DATABASE, lake)
+    cat = catalog(glue_env)
+    cat.ensure_views()
+    stale = glue.get_table(DatabaseName=DATABASE, Name="dim_artist_latest")["Table"]
+    glue.update_table(
+        DatabaseName=DATABASE,
+        TableInput={k: stale[k] for k in ("Name", "TableType", "Parameters", "ViewExpandedText", "StorageDescriptor")}
+        | {"ViewOriginalText": "/* Presto View: e30= */"},  # "{}"
+    )
+
+    assert cat.ensure_views() == ({"dim_artist_latest": "updated"}, {})
+    assert len(glue.get_table_versions(DatabaseName=DATABASE, TableName="dim_artist_latest")["TableVersions"]) == 3
+    text = glue.get_table(DatabaseName=DATABASE, Name="dim_artist_latest")["Table"]["ViewOriginalText"]
+    assert "FROM dim_artist WHERE week" in base64.b64decode(text[16:-3]).decode()
+
+
+def test_no_view_without_its_table_in_glue(glue_env):
+    report = catalog(glue_env).refresh(WEEKS)  # moto's crawl creates no table
+
+    assert report.views == () and report.details["views_changed"] == {}
+    assert report.details["views_skipped"]["dim_song_latest"] == "table 'dim_song' is not in Glue yet"
+    with pytest.raises(glue_env["glue"].exceptions.EntityNotFoundException):
+        glue_env["glue"].get_table(DatabaseName=DATABASE, Name="dim_song_latest")

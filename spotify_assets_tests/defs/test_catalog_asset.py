@@ -8,6 +8,7 @@ import pytest
 
 from spotify_assets.definitions import build_definitions
 from spotify_assets.lake.schemas import TABLE_SCHEMAS
+from spotify_assets.lake.star_schemas import SNAPSHOT_TABLES
 from spotify_assets.settings import load_settings
 from spotify_assets_tests.catalog.glue_support import (
     ROLE_ARN,
@@ -105,6 +106,8 @@ def test_a_week_on_s3_creates_and_runs_the_crawler_then_later_weeks_register_par
     assert crawler["DatabaseName"] == DATABASE and crawler["Role"] == ROLE_ARN
     assert sorted(t["Path"] for t in crawler["Targets"]["S3Targets"]) == sorted(f"{s3_lake}/{t}/" for t in TABLES)
     assert [c["State"] for c in glue.list_crawls(CrawlerName=f"{DATABASE}_crawler")["Crawls"]] == ["COMPLETED"]
+    assert "views" not in materialization.metadata  # no table in Glue yet, so no view
+    assert materialization.metadata["views_skipped"].value["dim_song_latest"] == "table 'dim_song' is not in Glue yet"
 
     # what the crawl made on AWS (moto's crawler makes no tables)
     create_tables_as_crawler(glue, DATABASE, s3_lake)
@@ -115,6 +118,10 @@ def test_a_week_on_s3_creates_and_runs_the_crawler_then_later_weeks_register_par
     assert materialization.metadata["catalog_path"].value == "partitions"
     assert materialization.metadata["partitions_added"].value == len(TABLES)
     assert materialization.metadata["tables"].value == {t: {"partitions": 1} for t in TABLES}
+    views = sorted(f"{t}_latest" for t in SNAPSHOT_TABLES)
+    assert materialization.metadata["views"].value == views
+    assert materialization.metadata["views_changed"].value == dict.fromkeys(views, "created")
+    assert "Views: `bridge_song_artist_latest`" in materialization.metadata["summary"].value
     for table in TABLES:
         partitions = glue.get_partitions(DatabaseName=DATABASE, TableName=table)["Partitions"]
         assert [(p["Values"], p["StorageDescriptor"]["Location"]) for p in partitions] == [

@@ -28,7 +28,8 @@ def build_lake_catalog(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
     def lake_catalog(context: dg.AssetExecutionContext, catalog: LakeCatalogResource, lake: LakeStorage):
         """The SQL catalog over every lake table, refreshed for the run's weeks: DuckDB views in
         `data/catalog.duckdb` for a local lake; on S3 with GLUE_DATABASE set, Glue tables for Athena
-        (the weeks registered as partitions, or the Glue crawler run when a table or column is new).
+        (the weeks registered as partitions, or the Glue crawler run when a table or column is new),
+        with an Athena view `<dimension>_latest` of each star dimension's latest snapshot.
         Reports each table with its partition count (and its row count locally) and which path ran,
         and checks that each week's curated tables were built from the raw week stored."""
         weeks = sorted(context.partition_keys)
@@ -41,6 +42,8 @@ def build_lake_catalog(partitions: dg.PartitionsDefinition) -> dg.AssetsDefiniti
             "tables": dg.MetadataValue.json(report.tables_json()),
             "summary": dg.MetadataValue.md(report.markdown()),
         }
+        if report.views:
+            metadata["views"] = dg.MetadataValue.json(list(report.views))
         for key, value in report.details.items():
             metadata[key] = dg.MetadataValue.path(value) if key == "catalog_file" else value
         raw = lake.fingerprints("raw_playlist", weeks)
