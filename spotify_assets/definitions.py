@@ -16,7 +16,6 @@ from spotify_assets.defs.io_manager import ParquetIOManager
 from spotify_assets.defs.jobs import (
     WEEKLY_JOB,
     build_lake_freshness_job,
-    build_lake_freshness_sensor,
     build_spotify_charts_job,
     build_weekly_lake_job,
     build_weekly_lake_schedule,
@@ -28,7 +27,7 @@ from spotify_assets.defs.resources.glue import GlueCrawlerResource
 from spotify_assets.defs.resources.lake import LakeStorage
 from spotify_assets.defs.resources.snowflake import build_snowflake_resource
 from spotify_assets.defs.resources.spotify import SpotifyResource
-from spotify_assets.defs.sensors import build_spotify_charts_sensor
+from spotify_assets.defs.sensors import build_lake_freshness_sensor, build_spotify_charts_sensor
 from spotify_assets.settings import Settings, load_settings
 
 

@@ -1,5 +1,5 @@
 """The weekly job over every lake asset and its Monday 06:00 UTC schedule; the charts job; the
-freshness job and its sensor."""
+freshness job."""
 
 from collections.abc import Sequence
 
@@ -52,25 +52,3 @@ def build_lake_freshness_job(freshness: Sequence[dg.AssetChecksDefinition]):
         description="Evaluate the freshness checks: is each table's last completed week in the lake?",
         selection=dg.AssetSelection.checks(*freshness),
     )
-
-
-def build_lake_freshness_sensor(freshness: Sequence[dg.AssetChecksDefinition], job) -> dg.SensorDefinition:
-    """Dagster's freshness-check sensor (which decides when a check may have changed state), aimed
-    at the `lake_freshness` job so the UI names its target; Dagster's own targets the checks,
-    which the UI prints as a Python repr."""
-    decide = dg.build_sensor_for_freshness_checks(freshness_checks=freshness, name="lake_freshness_sensor")
-
-    @dg.sensor(
-        name="lake_freshness_sensor",
-        job=job,
-        minimum_interval_seconds=decide.minimum_interval_seconds,
-        description=(
-            "Runs the lake_freshness job when a table's freshness check may have changed: never run, "
-            "or its Monday 09:00 UTC deadline passed since it last ran."
-        ),
-        default_status=decide.default_status,
-    )
-    def lake_freshness_sensor(context: dg.SensorEvaluationContext):
-        return decide(context)
-
-    return lake_freshness_sensor

@@ -1,7 +1,9 @@
-"""`spotify_charts_sensor`: a new or changed chart file starts a run of its week (README.md, Spotify
-Charts). The folder's difference is computed by `charts/changes.py`."""
+"""The sensors: `spotify_charts_sensor`, a new or changed chart file starts a run of its week
+(README.md, Spotify Charts; the folder's difference is computed by `charts/changes.py`), and
+`lake_freshness_sensor`, which runs the freshness checks when they may have changed."""
 
 import json
+from collections.abc import Sequence
 
 import dagster as dg
 
@@ -49,3 +51,25 @@ def build_spotify_charts_sensor(job, partitions: dg.PartitionsDefinition, *, liv
         ]
 
     return spotify_charts_sensor
+
+
+def build_lake_freshness_sensor(freshness: Sequence[dg.AssetChecksDefinition], job) -> dg.SensorDefinition:
+    """Dagster's freshness-check sensor (which decides when a check may have changed state), aimed
+    at the `lake_freshness` job so the UI names its target; Dagster's own targets the checks,
+    which the UI prints as a Python repr."""
+    decide = dg.build_sensor_for_freshness_checks(freshness_checks=freshness, name="lake_freshness_sensor")
+
+    @dg.sensor(
+        name="lake_freshness_sensor",
+        job=job,
+        minimum_interval_seconds=decide.minimum_interval_seconds,
+        description=(
+            "Runs the lake_freshness job when a table's freshness check may have changed: never run, "
+            "or its Monday 09:00 UTC deadline passed since it last ran."
+        ),
+        default_status=decide.default_status,
+    )
+    def lake_freshness_sensor(context: dg.SensorEvaluationContext):
+        return decide(context)
+
+    return lake_freshness_sensor
