@@ -20,7 +20,8 @@ def build_weekly_lake_job(partitions: dg.PartitionsDefinition):
         name=WEEKLY_JOB,
         description=(
             "Snapshot the followed playlists and read the Spotify chart files for a week, rebuild that week's "
-            "tables and music trends, check them, write the weekly report and catalog the tables for SQL."
+            "tables, music trends and star schema (and load the star into Snowflake where configured), check "
+            "them, write the weekly report and catalog the tables for SQL."
         ),
         selection=dg.AssetSelection.groups(*LAKE_GROUPS),
         partitions_def=partitions,
