@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
@@ -102,7 +103,10 @@ def test_two_processes_writing_the_same_weeks_take_turns(tmp_path: Path):
     together: one waits for the other's leases, both succeed, and the lake equals a clean build."""
     lake = tmp_path / "shared" / "lake"
     runs = [python(WRITER, str(lake), str(tmp_path / f"catalog-{i}.duckdb"), FIRST, LAST) for i in (1, 2)]
-    outputs = [run.communicate(timeout=300) for run in runs]
+    # both drained at once: a writer whose pipe fills (Dagster logs every event to stderr) blocks
+    # while holding its leases, and the other would wait for it in vain
+    with ThreadPoolExecutor(len(runs)) as pool:
+        outputs = list(pool.map(lambda run: run.communicate(timeout=300), runs))
     for out, err in outputs:
         assert "SUCCESS" in out, err[-3000:]
     assert any("waiting up to" in err for _, err in outputs), "the runs did not overlap"
