@@ -11,9 +11,7 @@ the run. Prints one JSON object on its last line.
 from __future__ import annotations
 
 import argparse
-import csv
 import gc
-import io
 import json
 import resource
 import sys
@@ -22,10 +20,11 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from spotify_assets.charts.csv_files import new_format
+
 # 52 weeks ending with the sample replay's first week, so the partitions reach them through the
 # first-week default (the earlier of the replay's and the charts' first week)
 LAST_WEEK = date(2026, 8, 10)
-HEADER = "rank,uri,artist_names,track_name,source,peak_rank,previous_rank,weeks_on_chart,streams"
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 REGIONS = ["global", *(a + b for a in "abcdefghij" for b in "klmnopq")]
 
@@ -44,25 +43,23 @@ def generate(folder: Path, charts: int, rows: int, weeks: int) -> list[str]:
     for w, key in enumerate(keys):
         thursday = date.fromisoformat(key) + timedelta(days=3)
         for c, region in enumerate(REGIONS[:charts]):
-            out = io.StringIO(newline="")
-            out.write(HEADER + "\r\n")
-            writer = csv.writer(out, lineterminator="\r\n")
-            for rank in range(1, rows + 1):
-                song = (rank + w * 3 + c * 11) % 5000
-                writer.writerow(
-                    [
-                        rank,
-                        f"spotify:track:{_id(song)}",
-                        f"Artist {song % 700}, The {song % 13} Band",
-                        f'Song "{song}", part {song % 5}',
-                        "Label, Inc.",
-                        rank,
-                        -1,
-                        1,
-                        10_000_000 - rank * 1000,
-                    ]
-                )
-            (folder / f"regional-{region}-weekly-{thursday}.csv").write_bytes(b"\xef\xbb\xbf" + out.getvalue().encode())
+            entries = [
+                {
+                    "rank": rank,
+                    "song_id": _id(song),
+                    "artist_names": f"Artist {song % 700}, The {song % 13} Band",
+                    "song_name": f'Song "{song}", part {song % 5}',
+                    "label": "Label, Inc.",
+                    "peak_rank": rank,
+                    "previous_rank": -1,
+                    "weeks_on_chart": 1,
+                    "streams": 10_000_000 - rank * 1000,
+                }
+                for rank in range(1, rows + 1)
+                for song in [(rank + w * 3 + c * 11) % 5000]
+            ]
+            path = folder / f"regional-{region}-weekly-{thursday}.csv"
+            path.write_bytes(new_format(entries, crlf=True))
     done.touch()
     return keys
 

@@ -17,13 +17,12 @@ Usage: `.venv/bin/python scripts/generate_sample_charts.py [--out DIR]`.
 """
 
 import argparse
-import csv
 import hashlib
-import io
 import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from spotify_assets.charts import csv_files
 from spotify_assets.spotify.replay import ReplaySource
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,12 +33,6 @@ REGIONS = {"global": 4_000_000, "jp": 900_000, "br": 1_300_000}  # streams of a 
 ENTRIES = 50
 OLD_FORMAT_WEEKS = 4
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-NOTE = (
-    ',,,"Note that these figures are generated using a formula that protects against any artificial '
-    'inflation of chart positions.",'
-)
-NEW_HEADER = "rank,uri,artist_names,track_name,source,peak_rank,previous_rank,weeks_on_chart,streams"
-OLD_HEADER = "Position,Track Name,Artist,Streams,URL"
 LABELS = ["Nocturne Records", "Pulse Music, Inc.", 'Estúdio "Verão"', "Kaze Label", "Independent"]
 # invented chart songs: (name, artists as the chart writes them)
 INVENTED = [
@@ -126,31 +119,7 @@ def simulate(
 
 
 def render(entries: list[dict], old_format: bool, crlf: bool) -> bytes:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n" if crlf else "\n")
-    if old_format:
-        out.write(NOTE + ("\r\n" if crlf else "\n"))
-        out.write(OLD_HEADER + ("\r\n" if crlf else "\n"))
-        for e in entries:
-            url = f"https://open.spotify.com/track/{e['song_id']}"
-            writer.writerow([e["rank"], e["song_name"], e["artist_names"], e["streams"], url])
-        return out.getvalue().encode()
-    out.write(NEW_HEADER + ("\r\n" if crlf else "\n"))
-    for e in entries:
-        writer.writerow(
-            [
-                e["rank"],
-                f"spotify:track:{e['song_id']}",
-                e["artist_names"],
-                e["song_name"],
-                e["label"],
-                e["peak_rank"],
-                e["previous_rank"],
-                e["weeks_on_chart"],
-                e["streams"],
-            ]
-        )
-    return b"\xef\xbb\xbf" + out.getvalue().encode()
+    return (csv_files.old_format if old_format else csv_files.new_format)(entries, crlf=crlf)
 
 
 def file_name(region: str, thursday: date, old_format: bool) -> str:

@@ -1,13 +1,10 @@
 """Small chart CSV files for tests, in both formats, written as charts.spotify.com and the older
 spotifycharts.com export write them."""
 
-import csv
 import hashlib
-import io
 
-NEW_HEADER = "rank,uri,artist_names,track_name,source,peak_rank,previous_rank,weeks_on_chart,streams"
-OLD_NOTE = ',,,"Note that these figures are generated using a formula that protects against any artificial inflation of chart positions.",'
-OLD_HEADER = "Position,Track Name,Artist,Streams,URL"
+from spotify_assets.charts.csv_files import new_format, old_format
+
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
@@ -34,36 +31,4 @@ def entries(n: int, seed: str = "s", top: int = 1_000_000) -> list[dict]:
     ]
 
 
-def new_format(rows: list[dict], *, bom: bool = True, crlf: bool = False) -> bytes:
-    out = io.StringIO(newline="")
-    end = "\r\n" if crlf else "\n"
-    out.write(NEW_HEADER + end)
-    writer = csv.writer(out, lineterminator=end)
-    for e in rows:
-        writer.writerow(
-            [
-                e["rank"],
-                f"spotify:track:{e['song_id']}",
-                e["artist_names"],
-                e["song_name"],
-                e["label"],
-                e["peak_rank"],
-                e["previous_rank"],
-                e["weeks_on_chart"],
-                e["streams"],
-            ]
-        )
-    return (b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode()
-
-
-def old_format(rows: list[dict], *, note: bool = True, crlf: bool = False) -> bytes:
-    out = io.StringIO(newline="")
-    end = "\r\n" if crlf else "\n"
-    if note:
-        out.write(OLD_NOTE + end)
-    out.write(OLD_HEADER + end)
-    writer = csv.writer(out, lineterminator=end)
-    for e in rows:
-        url = f"https://open.spotify.com/track/{e['song_id']}"
-        writer.writerow([e["rank"], e["song_name"], e["artist_names"], e["streams"], url])
-    return out.getvalue().encode()
+__all__ = ["entries", "new_format", "old_format", "track_id"]
